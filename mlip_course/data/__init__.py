@@ -1,0 +1,146 @@
+"""The course's datasets: build (CP2K labelling), verify, load with leakage-free splits.
+
+>>> from mlip_course import data
+>>> split = data.load("gete")            # verifies checksums and values first
+>>> len(split.train), len(split.valid), len(split.test)
+
+Command line: ``python -m mlip_course.data {list,sample,build,verify,manifest}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms
+
+from ..io import DatasetError, read_dataset
+from .build import data_dir, sha256
+
+
+@dataclass
+class Split:
+    """Train/valid/test frames. Test holds out whole origins (trajectories, series);
+    valid is a random 10 % of the frames of the training origins (for early stopping)."""
+
+    train: list[Atoms]
+    valid: list[Atoms]
+    test: list[Atoms]
+
+    def __repr__(self) -> str:
+        return f"Split(train={len(self.train)}, valid={len(self.valid)}, test={len(self.test)})"
+
+
+def available(root: Path | None = None) -> list[str]:
+    """Names of datasets present on disk (folders with a manifest)."""
+    base = root or data_dir("x").parent
+    return sorted(p.parent.name for p in base.glob("*/manifest.json"))
+
+
+def manifest(name: str, root: Path | None = None) -> dict:
+    path = data_dir(name, root) / "manifest.json"
+    if not path.exists():
+        raise DatasetError(
+            f"Dataset {name!r} not found at {path.parent}; available: {available(root) or 'none'}. "
+            f"Build it with `python -m mlip_course.data build {name}`."
+        )
+    return json.loads(path.read_text())
+
+
+def verify(name: str, root: Path | None = None, *, max_net_force: float = 0.05,
+           min_distance: float = 1.6, max_energy_residual: float = 1.5) -> dict[str, object]:
+    """Check a dataset: checksums, finite well-shaped labels, net force ~ 0, no overlapping
+    atoms, and energies consistent with a per-element linear fit (|residual| per atom below
+    ``max_energy_residual`` eV). Raises :class:`DatasetError`; returns a summary."""
+    folder = data_dir(name, root)
+    info = manifest(name, root)
+    for rel, digest in info["files"].items():
+        path = folder / rel
+        if not path.exists():
+            raise DatasetError(f"{path}: listed in the manifest but missing.")
+        if sha256(path) != digest:
+            raise DatasetError(
+                f"{path}: checksum differs from manifest.json (file changed after labelling). "
+                f"Rebuild the manifest with `python -m mlip_course.data manifest {name}` only "
+                "if the change is intended."
+            )
+    frames = read_dataset(folder / "frames.xyz")
+    if len(frames) != info["counts"]["frames"]:
+        raise DatasetError(f"{name}: {len(frames)} frames on disk, manifest says "
+                           f"{info['counts']['frames']}.")
+    for i, atoms in enumerate(frames):
+        net = np.linalg.norm(atoms.get_forces().sum(axis=0))
+        if net > max_net_force:
+            raise DatasetError(f"{name} frame {i}: net force {net:.3f} eV/A (should be ~0).")
+        if len(atoms) > 1:
+            d = atoms.get_all_distances(mic=True)[np.triu_indices(len(atoms), 1)]
+            if d.min() < min_distance:
+                raise DatasetError(f"{name} frame {i}: atoms {d.min():.2f} A apart.")
+    residual = energy_residuals(frames)
+    worst = int(np.argmax(np.abs(residual)))
+    if abs(residual[worst]) > max_energy_residual:
+        raise DatasetError(f"{name} frame {worst}: energy {residual[worst]:+.2f} eV/atom away "
+                           "from the per-element fit; the label is suspect.")
+    return {"name": name, "frames": len(frames), "by_phase": info["counts"]["by_phase"],
+            "max_abs_energy_residual_ev_per_atom": float(np.abs(residual).max())}
+
+
+def energy_residuals(frames: list[Atoms]) -> np.ndarray:
+    """Per-atom energy residuals of a least-squares fit E ~ sum_el n_el * e_el."""
+    elements = sorted({s for a in frames for s in a.get_chemical_symbols()})
+    counts = np.array([[a.get_chemical_symbols().count(e) for e in elements] for a in frames], float)
+    energy = np.array([a.get_potential_energy() for a in frames])
+    coef, *_ = np.linalg.lstsq(counts, energy, rcond=None)
+    return (energy - counts @ coef) / counts.sum(axis=1)
+
+
+def split_by_origin(frames: list[Atoms], test_fraction: float = 0.15,
+                    valid_fraction: float = 0.10, seed: int = 0) -> Split:
+    """Deterministic split holding out whole origins for the test set, phase by phase."""
+    rng = np.random.default_rng(seed)
+    by_phase: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for i, atoms in enumerate(frames):
+        by_phase[atoms.info.get("phase", "all")][atoms.info.get("origin", f"frame{i}")].append(i)
+    test_idx: list[int] = []
+    rest: list[int] = []
+    for phase in sorted(by_phase):
+        origins = sorted(by_phase[phase])
+        rng.shuffle(origins)
+        total = sum(len(by_phase[phase][o]) for o in origins)
+        taken = 0
+        for k, origin in enumerate(origins):
+            idx = by_phase[phase][origin]
+            # keep at least one origin for training in every phase
+            if taken < test_fraction * total and k < len(origins) - 1:
+                test_idx += idx
+                taken += len(idx)
+            else:
+                rest += idx
+    rest = sorted(rest)
+    n_valid = int(round(valid_fraction * len(rest)))
+    valid_idx = set(rng.choice(rest, size=n_valid, replace=False).tolist()) if n_valid else set()
+    return Split(train=[frames[i] for i in rest if i not in valid_idx],
+                 valid=[frames[i] for i in sorted(valid_idx)],
+                 test=[frames[i] for i in sorted(test_idx)])
+
+
+def load(name: str, root: Path | None = None, *, seed: int = 0, check: bool = True) -> Split:
+    """Verify dataset ``name`` (unless ``check=False``) and return its deterministic split."""
+    if check:
+        verify(name, root)
+    else:
+        manifest(name, root)
+    return split_by_origin(read_dataset(data_dir(name, root) / "frames.xyz"), seed=seed)
+
+
+def frames(name: str, root: Path | None = None) -> list[Atoms]:
+    """All labelled frames of ``name`` (unsplit, unverified)."""
+    manifest(name, root)
+    return read_dataset(data_dir(name, root) / "frames.xyz")
+
+
+__all__ = ["Split", "available", "manifest", "verify", "load", "frames", "split_by_origin",
+           "energy_residuals"]

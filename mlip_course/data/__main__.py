@@ -1,0 +1,60 @@
+"""``python -m mlip_course.data``: list, sample, build (CP2K), verify and re-manifest datasets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..io import DatasetError
+from ..reference import CP2KNotFound, CP2KSettings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mlip_course.data", description=__doc__)
+    parser.add_argument("--root", type=Path, default=None, help="data folder (default: repo data/)")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="datasets on disk and the recipes that can be built")
+    p = sub.add_parser("sample", help="write the candidate geometries of a dataset (no DFT)")
+    p.add_argument("name")
+    p.add_argument("--only", nargs="*", help="only these groups")
+    p = sub.add_parser("build", help="label candidates with CP2K (resumable)")
+    p.add_argument("name")
+    p.add_argument("--n", type=int, default=None, help="label at most N new frames")
+    p.add_argument("--nproc", type=int, default=2, help="MPI ranks for CP2K (default 2)")
+    p.add_argument("--no-sample", action="store_true",
+                   help="label only groups whose candidates exist already")
+    p = sub.add_parser("verify", help="checksums, finite values, net force, sane energies")
+    p.add_argument("names", nargs="*")
+    p = sub.add_parser("manifest", help="rewrite manifest.json from the files on disk")
+    p.add_argument("name")
+    args = parser.parse_args(argv)
+
+    from . import available, verify
+    from .build import build, sample, write_manifest
+    from .recipes import DATASETS
+
+    try:
+        if args.cmd == "list":
+            print("on disk:", ", ".join(available(args.root)) or "none")
+            print("recipes:", ", ".join(sorted(DATASETS)))
+        elif args.cmd == "sample":
+            print(json.dumps(sample(args.name, args.root, only=args.only), indent=1))
+        elif args.cmd == "build":
+            settings = CP2KSettings(nproc=args.nproc)
+            build(args.name, args.n, args.root, settings, sample_missing=not args.no_sample,
+                  log=lambda m: print(m, flush=True))
+        elif args.cmd == "verify":
+            for name in args.names or available(args.root):
+                print(json.dumps(verify(name, args.root)))
+        elif args.cmd == "manifest":
+            write_manifest(args.name, args.root)
+    except (DatasetError, CP2KNotFound, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

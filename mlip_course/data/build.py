@@ -1,0 +1,185 @@
+"""Resumable labelling: candidates -> CP2K -> ``data/<name>/frames.xyz`` + ``manifest.json``.
+
+Layout of a dataset folder::
+
+    data/<name>/candidates/<group>.xyz   sampled geometries (unlabelled), one file per group
+    data/<name>/frames.xyz               labelled frames, appended one at a time
+    data/<name>/failed.json              candidates CP2K could not converge (kept, not retried)
+    data/<name>/manifest.json            provenance: CP2K version, settings, full input of a
+                                         frame, per-frame wall time/origin, sha256 of every file
+
+``frames.xyz`` is the source of truth: a killed build loses at most the frame in progress,
+and the next ``build`` skips every candidate already labelled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from ase import Atoms
+from ase.io import read, write
+
+from .. import repo_root
+from ..io import read_dataset, validate_frame
+from ..reference import CP2KSettings, cp2k_input, cp2k_version, run_cp2k, settings_dict
+from .recipes import DESCRIPTIONS, Group, groups
+
+
+def data_dir(name: str, root: Path | None = None) -> Path:
+    return (root or repo_root() / "data") / name
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def sample(name: str, root: Path | None = None, only: list[str] | None = None,
+           log=print) -> dict[str, int]:
+    """Write missing candidate files (one per group); return candidates per group."""
+    folder = data_dir(name, root) / "candidates"
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for group in groups(name):
+        if only and group.name not in only:
+            continue
+        path = folder / f"{group.name}.xyz"
+        if not path.exists():
+            t0 = time.perf_counter()
+            frames = group.candidates()
+            tmp = path.with_suffix(".tmp.xyz")
+            write(tmp, frames, format="extxyz")
+            os.replace(tmp, path)
+            log(f"sampled {group.name}: {len(frames)} candidates in {time.perf_counter() - t0:.0f} s")
+        counts[group.name] = len(read(path, ":", format="extxyz"))
+    return counts
+
+
+def _labelled(path: Path) -> list[Atoms]:
+    return read_dataset(path) if path.exists() else []
+
+
+def _round_robin(cands: dict[str, list[Atoms]]) -> list[Atoms]:
+    """Interleave groups so a partial dataset covers every phase."""
+    order, depth = [], max((len(v) for v in cands.values()), default=0)
+    for k in range(depth):
+        for name in sorted(cands):
+            if k < len(cands[name]):
+                order.append(cands[name][k])
+    return order
+
+
+def build(name: str, n: int | None = None, root: Path | None = None,
+          settings: CP2KSettings | None = None, sample_missing: bool = True,
+          workdir: Path | None = None, log=print) -> int:
+    """Label up to ``n`` new candidates of dataset ``name`` with CP2K; return how many.
+
+    With ``sample_missing=False`` only groups whose candidates already exist are labelled
+    (a sampler may run beside the labeller).
+    """
+    settings = settings or CP2KSettings()
+    version = cp2k_version()
+    folder = data_dir(name, root)
+    if sample_missing:
+        sample(name, root, log=log)
+    cand_dir = folder / "candidates"
+    frames_path = folder / "frames.xyz"
+    failed_path = folder / "failed.json"
+    done = {a.info["candidate_id"] for a in _labelled(frames_path)}
+    failed = json.loads(failed_path.read_text()) if failed_path.exists() else {}
+    log(f"{name}: {len(done)} labelled, {len(failed)} failed")
+    scratch = Path(workdir or tempfile.mkdtemp(prefix=f"cp2k-{name}-"))
+    count = 0
+    while n is None or count < n:
+        # re-scanned every frame: a sampler running beside us may add groups
+        cands = {p.stem: read(p, ":", format="extxyz") for p in sorted(cand_dir.glob("*.xyz"))
+                 if not p.name.endswith(".tmp.xyz")}
+        todo = [a for a in _round_robin(cands)
+                if a.info["candidate_id"] not in done and a.info["candidate_id"] not in failed]
+        if not todo:
+            break
+        atoms = todo[0]
+        cid = atoms.info["candidate_id"]
+        t0 = time.perf_counter()
+        try:
+            labelled = run_cp2k(atoms, scratch / cid.replace("/", "_"), settings)
+            validate_frame(labelled, f"{name}:{cid}")
+        except Exception as err:  # record and move on; never retried silently
+            failed[cid] = f"{type(err).__name__}: {err}"
+            _atomic_write_text(failed_path, json.dumps(failed, indent=1, sort_keys=True))
+            log(f"FAILED {cid}: {err}")
+            continue
+        labelled.info["cp2k_version"] = version
+        write(frames_path, labelled, format="extxyz", append=True)
+        done.add(cid)
+        count += 1
+        log(f"labelled {cid} ({len(atoms)} atoms, {labelled.info['cp2k_scf_steps']} SCF steps, "
+            f"{time.perf_counter() - t0:.0f} s)")
+        write_manifest(name, root, settings, version)
+    if workdir is None:
+        shutil.rmtree(scratch, ignore_errors=True)
+    write_manifest(name, root, settings, version)
+    return count
+
+
+def write_manifest(name: str, root: Path | None = None, settings: CP2KSettings | None = None,
+                   version: str | None = None) -> dict:
+    """(Re)write ``manifest.json`` from the files on disk."""
+    settings = settings or CP2KSettings()
+    folder = data_dir(name, root)
+    frames = _labelled(folder / "frames.xyz")
+    recipe = {g.name: g for g in groups(name)} if name in DESCRIPTIONS else {}
+    per_frame = [{
+        "candidate_id": a.info["candidate_id"], "origin": a.info["origin"],
+        "phase": a.info["phase"], "formula": a.get_chemical_formula(), "natoms": len(a),
+        "wall_s": a.info.get("cp2k_wall_s"), "scf_steps": a.info.get("cp2k_scf_steps"),
+    } for a in frames]
+    files = {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*.xyz"))
+             if not p.name.endswith(".tmp.xyz")}
+    example = cp2k_input(frames[0], settings, project="frame") if frames else ""
+    manifest = {
+        "name": name,
+        "description": DESCRIPTIONS.get(name, ""),
+        "units": {"energy": "eV", "forces": "eV/A", "stress": "eV/A^3 (ASE sign, Voigt)"},
+        "reference": {
+            "code": version or (frames[0].info.get("cp2k_version") if frames else None),
+            "command": "OMP_NUM_THREADS=1 nice -n 19 mpirun -np %d cp2k.psmp -i frame.inp"
+                       % settings.nproc,
+            "settings": settings_dict(settings),
+            "input_of_first_frame": example,
+        },
+        "sampling": {
+            "driver": "CHGNet 0.3.0 (chgnet wheel) for MD-based groups; labels are CP2K only",
+            "groups": [{"name": g.name, "phase": g.phase, "seed": g.seed,
+                        "md_driver": g.needs_driver} for g in recipe.values()],
+        },
+        "counts": {"frames": len(frames), "by_phase": dict(Counter(f["phase"] for f in per_frame)),
+                   "cp2k_hours": round(sum(f["wall_s"] or 0 for f in per_frame) / 3600, 2)},
+        "machine": {"python": sys.version.split()[0], "platform": platform.platform()},
+        "files": files,
+        "frames": per_frame,
+    }
+    _atomic_write_text(folder / "manifest.json", json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+__all__ = ["sample", "build", "write_manifest", "data_dir", "sha256", "Group"]

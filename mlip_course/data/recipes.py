@@ -1,0 +1,240 @@
+"""What each dataset labels, and how the candidates were sampled.
+
+A dataset is a list of *groups*. Each group is one sampling run (one origin: a rattled crystal
+series, one CHGNet MD trajectory, one melt-quench), makes its candidates deterministically from
+its seed, and tags every candidate with ``origin`` (the group), ``phase`` and ``candidate_id``.
+Splits hold out whole origins, so correlated frames of one trajectory never straddle
+train and test.
+
+Sampling methods used (review 001, "Structure sampling"): random displacements and strains of
+crystals; point defects (vacancies, antisites); surfaces; molecular dynamics of the liquid at
+several temperatures and melt-quench to the amorphous state, driven by a cheap model (CHGNet
+0.3.0, weights in its wheel). CHGNet only *chooses* geometries: every label is CP2K.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from ase import Atoms
+
+from . import structures as st
+
+
+@dataclass(frozen=True)
+class Group:
+    """One sampling run: ``make(seed)`` returns its candidates (unlabelled Atoms)."""
+
+    name: str
+    phase: str
+    make: Callable[[int], list[Atoms]]
+    seed: int
+    needs_driver: bool = False  # True when sampling runs MD with the cheap model
+
+    def candidates(self) -> list[Atoms]:
+        frames = self.make(self.seed)
+        for k, atoms in enumerate(frames):
+            atoms.info.update(origin=self.name, phase=self.phase,
+                              candidate_id=f"{self.name}/{k:03d}")
+        return frames
+
+
+_DRIVER = None
+
+
+def driver():
+    """The cheap model that drives MD sampling: CHGNet 0.3.0 (weights ship in its wheel)."""
+    global _DRIVER
+    if _DRIVER is None:
+        import warnings
+
+        warnings.filterwarnings("ignore", module="chgnet")
+        from chgnet.model import CHGNet
+        from chgnet.model.dynamics import CHGNetCalculator
+
+        model = CHGNet.load(model_name="0.3.0", use_device="cpu", verbose=False)
+        _DRIVER = CHGNetCalculator(model=model, use_device="cpu")
+    return _DRIVER
+
+
+# --- group factories ---------------------------------------------------------------------
+
+def rattled(builder: Callable[[], Atoms], n: int, rattle: tuple[float, float],
+            strain: float) -> Callable[[int], list[Atoms]]:
+    def make(seed: int) -> list[Atoms]:
+        rng = np.random.default_rng(seed)
+        base = builder()
+        return [st.rattle_strain(base, rng, r, strain) for r in np.linspace(*rattle, n)]
+    return make
+
+
+def isotropic_scan(builder: Callable[[], Atoms], scales: tuple[float, ...],
+                   rattle: float = 0.02) -> Callable[[int], list[Atoms]]:
+    def make(seed: int) -> list[Atoms]:
+        rng = np.random.default_rng(seed)
+        out = []
+        for s in scales:
+            atoms = builder()
+            atoms.set_cell(atoms.cell * s, scale_atoms=True)
+            atoms.positions += rng.normal(0, rattle, atoms.positions.shape)
+            out.append(atoms)
+        return out
+    return make
+
+
+def defects(builder: Callable[[], Atoms], n: int, element: str, count: int,
+            antisite: tuple[str, str] | None = None) -> Callable[[int], list[Atoms]]:
+    def make(seed: int) -> list[Atoms]:
+        rng = np.random.default_rng(seed)
+        out = []
+        for r in np.linspace(0.03, 0.12, n):
+            atoms = builder()
+            if count:
+                atoms = st.with_vacancies(atoms, rng, element, count)
+            if antisite:
+                atoms = st.with_antisite(atoms, rng, *antisite)
+            out.append(st.rattle_strain(atoms, rng, r, 0.01))
+        return out
+    return make
+
+
+def surface(builder: Callable[[], Atoms], n: int, vacuum: float = 6.0,
+            md_temperature_k: float = 0.0) -> Callable[[int], list[Atoms]]:
+    def make(seed: int) -> list[Atoms]:
+        rng = np.random.default_rng(seed)
+        base = st.slab(builder(), vacuum=vacuum)
+        if md_temperature_k:
+            return st_md(base, md_temperature_k, n, seed)
+        return [st.rattle_strain(base, rng, r, 0.0) for r in np.linspace(0.03, 0.12, n)]
+    return make
+
+
+def st_md(atoms: Atoms, temperature_k: float, n: int, seed: int, every: int = 40,
+          equilibrate: int = 200) -> list[Atoms]:
+    from ..sampling.md import sample_nvt
+
+    return sample_nvt(atoms.copy(), driver(), temperature_k, n * every, every, seed=seed,
+                      equilibrate=equilibrate)
+
+
+def thermal(builder: Callable[[], Atoms], temperature_k: float, n: int) -> Callable[[int], list[Atoms]]:
+    def make(seed: int) -> list[Atoms]:
+        return st_md(builder(), temperature_k, n, seed)
+    return make
+
+
+def melt(symbols: list[str], density: float, temperature_k: float, n: int,
+         melt_k: float = 2500.0) -> Callable[[int], list[Atoms]]:
+    """Random packing -> melt at ``melt_k`` -> sample the liquid at ``temperature_k``."""
+    def make(seed: int) -> list[Atoms]:
+        from ..sampling.md import sample_nvt
+
+        atoms = st.random_packing(symbols, density, seed=seed)
+        sample_nvt(atoms, driver(), melt_k, 300, 300, seed=seed)
+        return sample_nvt(atoms, driver(), temperature_k, n * 40, 40, seed=seed + 1,
+                          equilibrate=300, init_velocities=False)
+    return make
+
+
+def melt_quench(symbols: list[str], density: float, n: int, liquid_k: float = 1100.0,
+                quench_to_k: float = 300.0) -> Callable[[int], list[Atoms]]:
+    """Melt, quench stepwise from ``liquid_k`` to ``quench_to_k`` (8 stages of 150 steps,
+    i.e. ~3e14 K/s -- far faster than experiment, as in most AIMD studies), then sample
+    the glass at ``quench_to_k``."""
+    def make(seed: int) -> list[Atoms]:
+        from ..sampling.md import quench, sample_nvt
+
+        atoms = st.random_packing(symbols, density, seed=seed)
+        sample_nvt(atoms, driver(), 2500.0, 300, 300, seed=seed)
+        sample_nvt(atoms, driver(), liquid_k, 300, 300, seed=seed + 1, init_velocities=False)
+        temps = np.linspace(liquid_k, quench_to_k, 8)
+        frames = quench(atoms, driver(), temps[1:-1], 150, seed=seed + 2, keep_last=1)
+        frames = frames[-(n // 3):]
+        frames += sample_nvt(atoms, driver(), quench_to_k, (n - len(frames)) * 40, 40,
+                             seed=seed + 3, equilibrate=100, init_velocities=False)
+        return frames
+    return make
+
+
+# --- datasets ----------------------------------------------------------------------------
+
+GETE64 = ["Ge"] * 32 + ["Te"] * 32
+
+
+def _gete() -> list[Group]:
+    g: list[Group] = []
+    for k in range(4):
+        g.append(Group(f"rocksalt_rattle_{k}", "crystal",
+                       rattled(st.rocksalt_gete, 6, (0.04, 0.15), 0.03), 100 + k))
+        g.append(Group(f"alpha_rattle_{k}", "crystal",
+                       rattled(st.alpha_gete, 6, (0.04, 0.15), 0.03), 200 + k))
+    g.append(Group("rocksalt_eos", "crystal",
+                   isotropic_scan(st.rocksalt_gete, (0.95, 0.97, 0.99, 1.0, 1.01, 1.03, 1.05, 1.07)), 300))
+    g.append(Group("alpha_eos", "crystal",
+                   isotropic_scan(st.alpha_gete, (0.95, 0.97, 0.99, 1.0, 1.01, 1.03, 1.05, 1.07)), 301))
+    g.append(Group("alpha_md_300K", "crystal", thermal(st.alpha_gete, 300.0, 8), 310, True))
+    g.append(Group("alpha_md_600K", "crystal", thermal(st.alpha_gete, 600.0, 8), 311, True))
+    for k, (builder, el, cnt) in enumerate([(st.alpha_gete, "Ge", 1), (st.alpha_gete, "Ge", 2),
+                                            (st.rocksalt_gete, "Ge", 2), (st.rocksalt_gete, "Te", 1)]):
+        g.append(Group(f"vacancy_{k}", "defect", defects(builder, 6, el, cnt), 400 + k))
+    g.append(Group("antisite_0", "defect", defects(st.alpha_gete, 5, "Ge", 0, ("Ge", "Te")), 410))
+    g.append(Group("antisite_1", "defect", defects(st.alpha_gete, 5, "Ge", 1, ("Ge", "Te")), 411))
+    for k, builder in enumerate([st.rocksalt_gete, st.alpha_gete, st.rocksalt_gete]):
+        g.append(Group(f"slab_{k}", "surface", surface(builder, 6), 500 + k))
+    g.append(Group("slab_md_600K_0", "surface", surface(st.alpha_gete, 6, md_temperature_k=600.0), 510, True))
+    g.append(Group("slab_md_600K_1", "surface", surface(st.rocksalt_gete, 6, md_temperature_k=600.0), 511, True))
+    for k, temp in enumerate((900.0, 1000.0, 1100.0, 1200.0)):
+        g.append(Group(f"liquid_{int(temp)}K", "liquid",
+                       melt(GETE64, st.LIQUID_DENSITY_ATOMS_PER_A3["GeTe"], temp, 18), 600 + k, True))
+    for k in range(4):
+        g.append(Group(f"amorphous_{k}", "amorphous",
+                       melt_quench(GETE64, st.LIQUID_DENSITY_ATOMS_PER_A3["GeTe"], 15), 700 + k, True))
+    return g
+
+
+def _gst() -> list[Group]:
+    g: list[Group] = []
+    gst58 = lambda seed: (lambda: st.rocksalt_gst(seed=seed))  # noqa: E731
+    for k in range(4):
+        g.append(Group(f"gst_rocksalt_rattle_{k}", "crystal",
+                       rattled(gst58(k), 6, (0.04, 0.15), 0.03), 1100 + k))
+    for k in range(2):
+        g.append(Group(f"sb2te3_rattle_{k}", "crystal", rattled(st.sb2te3, 6, (0.04, 0.15), 0.03), 1200 + k))
+    g.append(Group("ge_diamond_rattle", "crystal", rattled(st.diamond_ge, 5, (0.04, 0.15), 0.03), 1300))
+    g.append(Group("sb_a7_rattle", "crystal", rattled(st.a7_sb, 5, (0.04, 0.15), 0.03), 1301))
+    g.append(Group("te_trigonal_rattle", "crystal", rattled(st.trigonal_te, 5, (0.04, 0.15), 0.03), 1302))
+    g.append(Group("gst_rocksalt_md_600K", "crystal", thermal(gst58(9), 600.0, 6), 1310, True))
+    g.append(Group("sb2te3_vacancy", "defect", defects(st.sb2te3, 6, "Te", 1), 1400))
+    g.append(Group("gst_antisite", "defect", defects(gst58(5), 6, "Ge", 0, ("Ge", "Sb")), 1401))
+    g.append(Group("sb2te3_slab", "surface", surface(st.sb2te3, 6), 1500))
+    g.append(Group("gst_slab", "surface", surface(gst58(7), 6), 1501))
+    gst63 = ["Ge"] * 14 + ["Sb"] * 14 + ["Te"] * 35
+    sbte = ["Sb"] * 42 + ["Te"] * 22  # Sb-rich Sb2Te-like liquid/glass (Sb66Te34)
+    for k, temp in enumerate((900.0, 1100.0)):
+        g.append(Group(f"gst_liquid_{int(temp)}K", "liquid",
+                       melt(gst63, st.LIQUID_DENSITY_ATOMS_PER_A3["GST"], temp, 14), 1600 + k, True))
+        g.append(Group(f"sbte_liquid_{int(temp)}K", "liquid",
+                       melt(sbte, st.LIQUID_DENSITY_ATOMS_PER_A3["SbTe"], temp, 8), 1610 + k, True))
+    for k in range(2):
+        g.append(Group(f"gst_amorphous_{k}", "amorphous",
+                       melt_quench(gst63, st.LIQUID_DENSITY_ATOMS_PER_A3["GST"], 14), 1700 + k, True))
+        g.append(Group(f"sbte_amorphous_{k}", "amorphous",
+                       melt_quench(sbte, st.LIQUID_DENSITY_ATOMS_PER_A3["SbTe"], 8), 1710 + k, True))
+    return g
+
+
+DATASETS: dict[str, Callable[[], list[Group]]] = {"gete": _gete, "gst": _gst}
+DESCRIPTIONS = {
+    "gete": "GeTe: rocksalt and alpha crystals (rattled, strained, thermal), vacancies and "
+            "antisites, surfaces, liquid at 900-1200 K, melt-quenched amorphous; 48-64 atoms.",
+    "gst": "Ge-Sb-Te: metastable rocksalt GST (Ge13Sb13Te32), Sb2Te3, Ge/Sb/Te elements, "
+           "defects, surfaces, liquid and amorphous Ge14Sb14Te35 and Sb-rich Sb42Te22.",
+}
+
+
+def groups(name: str) -> list[Group]:
+    if name not in DATASETS:
+        raise KeyError(f"Unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}.")
+    return DATASETS[name]()
