@@ -267,6 +267,20 @@ def settings_dict(settings: CP2KSettings | None = None) -> dict[str, object]:
     return asdict(settings or CP2KSettings())
 
 
+def label_frames(frames, calculator, **info: object) -> list[Atoms]:
+    """Label each frame with ``calculator`` (energy, forces; stress when periodic and the
+    calculator provides it). Returns labelled copies carrying a SinglePointCalculator."""
+    out = []
+    for atoms in frames:
+        work = atoms.copy()
+        work.calc = calculator
+        stress = None
+        if work.pbc.all() and "stress" in getattr(calculator, "implemented_properties", ()):
+            stress = work.get_stress()
+        out.append(label(work, work.get_potential_energy(), work.get_forces(), stress, **info))
+    return out
+
+
 def emt_toy():
     """ASE's EMT calculator: a TOY labeller for warm-up examples (Cu, Ag, Au, Ni, Pd, Pt, Al)."""
     from ase.calculators.emt import EMT
@@ -276,5 +290,5 @@ def emt_toy():
 
 __all__ = [
     "CP2KSettings", "CP2KNotFound", "CP2KFailed", "cp2k_version", "cp2k_input",
-    "parse_cp2k_output", "run_cp2k", "settings_dict", "emt_toy", "INSTALL_HINT",
+    "parse_cp2k_output", "run_cp2k", "label_frames", "settings_dict", "emt_toy", "INSTALL_HINT",
 ]

@@ -1,0 +1,70 @@
+# mlip-course: two commands.
+#   make book   set up .venv (Python 3.11) and build the whole book into _build/html, executing it
+#   make test   set up .venv and run unit tests + nbval over every notebook in quick mode
+# Other targets: make test-slow (CP2K re-labelling, normal-mode checks), make vendor, make clean.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || echo python3.11)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+VENDOR := book/_vendor
+VENDOR_STAMP := $(VENDOR)/.stamp
+NOTEBOOKS = $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' -not -path '*/_build/*' | sort)
+# CI budget (seconds): each notebook in quick mode, and all of them together.
+NB_BUDGET_EACH ?= 60
+NB_BUDGET_TOTAL ?= 900
+export MLIP_COURSE_ROOT := $(CURDIR)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup vendor book test test-unit test-notebooks test-browser test-slow chromium clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' 2>/dev/null \
+	  || { echo "error: Python 3.11 is needed (found: $(PYTHON)). Install it, or run 'make PYTHON=/path/to/python3.11'."; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# torch first: the local CPU build. Plain `torch` would pull gigabytes of CUDA wheels.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -c constraints.txt -e '.[course,book,test]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (mlip-course)" >/dev/null
+	$(PY) -m ipykernel install --user --name mlip-course --display-name "Python (mlip-course)" >/dev/null
+	touch $(STAMP)
+
+$(VENDOR_STAMP): $(STAMP)
+	$(PY) -m mlip_course.viz vendor $(VENDOR)
+	touch $(VENDOR_STAMP)
+
+setup: $(STAMP) $(VENDOR_STAMP)
+vendor: $(VENDOR_STAMP)
+
+book: setup
+	@start=$$(date +%s); \
+	$(VENV)/bin/jupyter-book build . --all-warnings --keep-going 2>&1 | tee _build.log | grep -v "^\s*$$" | tail -n 25; \
+	status=$${PIPESTATUS[0]}; echo "make book: $$(( $$(date +%s) - start )) s"; \
+	grep -q "Execution Failed" _build.log && { echo "error: a notebook failed to execute (see _build/html/reports)"; exit 1; }; \
+	exit $$status
+
+test: setup chromium test-unit test-notebooks
+
+test-unit: setup
+	MLIP_COURSE_QUICK=1 $(PY) -m pytest tests -q -m "not slow"
+
+test-notebooks: setup
+	MLIP_COURSE_QUICK=1 NB_BUDGET_EACH=$(NB_BUDGET_EACH) NB_BUDGET_TOTAL=$(NB_BUDGET_TOTAL) \
+	  $(PY) -m pytest -q -p tests.nbbudget --nbval-lax --nbval-current-env \
+	  --nbval-cell-timeout=300 $(NOTEBOOKS)
+
+test-browser: setup chromium
+	MLIP_COURSE_QUICK=1 $(PY) -m pytest tests/test_browser.py -q
+
+test-slow: setup
+	$(PY) -m pytest tests -q -m slow
+
+# Debian's Chromium for the browser test; installed when we are root and apt works.
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "note: chromium not installed; the browser test will be skipped"; }
+
+clean:
+	rm -rf _build _build.log

@@ -1,0 +1,89 @@
+"""A linear potential: per-atom energy linear in (polynomial features of) a descriptor.
+
+    E = sum_i [ b_{Z_i} + w_{Z_i} . phi(G_i) ],     phi(G) = (G, upper triangle of G G^T)
+
+The energy is linear in the weights, and so are the forces F = -dE/dr. Fitting energies and
+forces together is therefore one ridge least-squares problem with a closed-form solution --
+the idea behind SNAP, linear MTP and linear ACE (the polynomial family of review 000).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from ase import Atoms
+
+
+class LinearPotential:
+    """Ridge-regressed linear (optionally quadratic) model on a torch descriptor."""
+
+    def __init__(self, descriptor, quadratic: bool = True, ridge: float = 1e-6,
+                 force_weight: float = 1.0):
+        self.descriptor = descriptor
+        self.quadratic = quadratic
+        self.ridge = ridge
+        self.force_weight = force_weight
+        self.weights: np.ndarray | None = None
+        nf = descriptor.n_features
+        self._triu = torch.triu_indices(nf, nf)
+
+    # phi(G) summed per element: shape (n_species * n_terms,)
+    def _phi(self, g: torch.Tensor) -> torch.Tensor:
+        if not self.quadratic:
+            return g
+        outer = (g[:, :, None] * g[:, None, :])[:, self._triu[0], self._triu[1]]
+        return torch.cat([g, outer], dim=1)
+
+    @property
+    def n_terms(self) -> int:
+        nf = self.descriptor.n_features
+        return 1 + nf + (nf * (nf + 1) // 2 if self.quadratic else 0)
+
+    @property
+    def n_parameters(self) -> int:
+        return len(self.descriptor.species) * self.n_terms
+
+    def _summed(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
+        g = self.descriptor.torch_features(atoms, positions)
+        terms = torch.cat([torch.ones(len(atoms), 1, dtype=g.dtype), self._phi(g)], dim=1)
+        species = torch.as_tensor(self.descriptor._species_index(atoms))
+        out = torch.zeros(len(self.descriptor.species), terms.shape[1], dtype=g.dtype)
+        return out.index_add(0, species, terms).reshape(-1)
+
+    def design_rows(self, atoms: Atoms) -> tuple[np.ndarray, np.ndarray]:
+        """Energy row (P,) and force rows (3N, P) of the least-squares design matrix."""
+        pos = torch.as_tensor(atoms.positions, dtype=torch.float64)
+        jac = torch.autograd.functional.jacobian(lambda p: self._summed(atoms, p), pos,
+                                                 vectorize=True)
+        energy_row = self._summed(atoms, pos).detach().numpy()
+        force_rows = -jac.reshape(jac.shape[0], -1).T.numpy()
+        return energy_row, force_rows
+
+    def fit(self, frames: Sequence[Atoms]) -> "LinearPotential":
+        """Closed-form ridge fit to energies (per atom) and forces of labelled frames."""
+        rows, targets = [], []
+        for atoms in frames:
+            e_row, f_rows = self.design_rows(atoms)
+            n = len(atoms)
+            rows.append(e_row[None, :] / n)
+            targets.append([atoms.get_potential_energy() / n])
+            rows.append(self.force_weight * f_rows)
+            targets.append(self.force_weight * atoms.get_forces().reshape(-1))
+        a, b = np.vstack(rows), np.concatenate(targets)
+        scale = np.linalg.norm(a, axis=0)
+        scale[scale == 0] = 1.0
+        a_s = a / scale
+        lhs = a_s.T @ a_s + self.ridge * np.eye(a.shape[1])
+        self.weights = np.linalg.solve(lhs, a_s.T @ b) / scale
+        return self
+
+    def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:
+        """Energy (eV) and forces (eV/A)."""
+        if self.weights is None:
+            raise RuntimeError("The model is not fitted; call fit(frames) first.")
+        pos = torch.as_tensor(atoms.positions, dtype=torch.float64).requires_grad_(True)
+        energy = self._summed(atoms, pos) @ torch.as_tensor(self.weights)
+        (grad,) = torch.autograd.grad(energy, pos)
+        return float(energy.detach()), -grad.numpy()
