@@ -141,6 +141,11 @@ def build(name: str, n: int | None = None, root: Path | None = None,
     return count
 
 
+def _plain(value):
+    """NumPy scalars (as ASE reads them from extxyz) -> JSON-ready Python numbers."""
+    return value.item() if hasattr(value, "item") else value
+
+
 def write_manifest(name: str, root: Path | None = None, settings: CP2KSettings | None = None,
                    version: str | None = None) -> dict:
     """(Re)write ``manifest.json`` from the files on disk."""
@@ -149,9 +154,9 @@ def write_manifest(name: str, root: Path | None = None, settings: CP2KSettings |
     frames = _labelled(folder / "frames.xyz")
     recipe = {g.name: g for g in groups(name)} if name in DESCRIPTIONS else {}
     per_frame = [{
-        "candidate_id": a.info["candidate_id"], "origin": a.info["origin"],
-        "phase": a.info["phase"], "formula": a.get_chemical_formula(), "natoms": len(a),
-        "wall_s": a.info.get("cp2k_wall_s"), "scf_steps": a.info.get("cp2k_scf_steps"),
+        "candidate_id": str(a.info["candidate_id"]), "origin": str(a.info["origin"]),
+        "phase": str(a.info["phase"]), "formula": a.get_chemical_formula(), "natoms": len(a),
+        "wall_s": _plain(a.info.get("cp2k_wall_s")), "scf_steps": _plain(a.info.get("cp2k_scf_steps")),
     } for a in frames]
     files = {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*.xyz"))
              if not p.name.endswith(".tmp.xyz")}

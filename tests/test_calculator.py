@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.calculators.calculator import PropertyNotImplementedError
+from ase.optimize import BFGS
+
+from mlip_course.calculator import MLIPCalculator, as_calculator
+
+
+class Harmonic:
+    """E = k/2 sum |r - r0|^2: a model with known energy, forces and zero stress."""
+
+    def __init__(self, reference, k=1.0, stress=True):
+        self.r0, self.k, self.stress = reference.positions.copy(), k, stress
+
+    def predict(self, atoms):
+        d = atoms.positions - self.r0
+        energy, forces = 0.5 * self.k * np.sum(d**2), -self.k * d
+        return (energy, forces, np.zeros((3, 3))) if self.stress else (energy, forces)
+
+
+def test_adapter_gives_energy_forces_stress():
+    atoms = bulk("Cu", cubic=True)
+    model = Harmonic(atoms)
+    atoms.positions[0] += [0.1, 0.0, 0.0]
+    atoms.calc = MLIPCalculator(model)
+    assert atoms.get_potential_energy() == pytest.approx(0.005)
+    np.testing.assert_allclose(atoms.get_forces()[0], [-0.1, 0, 0])
+    assert atoms.get_stress().shape == (6,)
+
+
+def test_adapter_drives_ase_tools():
+    atoms = bulk("Cu", cubic=True)
+    model = Harmonic(atoms, stress=False)
+    atoms.rattle(0.05, seed=1)
+    atoms.calc = as_calculator(model)
+    BFGS(atoms, logfile=None).run(fmax=1e-4)
+    np.testing.assert_allclose(atoms.positions, model.r0, atol=1e-3)
+
+
+def test_adapter_errors_are_clear():
+    with pytest.raises(TypeError, match="no predict"):
+        MLIPCalculator(object())
+    atoms = bulk("Cu", cubic=True)
+    atoms.calc = MLIPCalculator(Harmonic(atoms, stress=False))
+    with pytest.raises(PropertyNotImplementedError, match="no stress"):
+        atoms.get_stress()
+
+    class Wrong:
+        def predict(self, atoms):
+            return 0.0, np.zeros((1, 3))
+
+    atoms.calc = MLIPCalculator(Wrong())
+    with pytest.raises(ValueError, match="expected \\(4, 3\\)"):
+        atoms.get_forces()

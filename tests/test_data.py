@@ -1,0 +1,126 @@
+"""Dataset pipeline on a tiny toy dataset: build (with EMT standing in for CP2K), manifest,
+verify, leakage-free splits; plus sanity of the structures the real recipes start from."""
+
+import json
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.io import write
+
+from mlip_course import data
+from mlip_course.data import build as build_mod
+from mlip_course.data import structures as st
+from mlip_course.data.__main__ import main as cli
+from mlip_course.io import DatasetError, label
+from mlip_course.reference import emt_toy
+
+
+def _fake_cp2k(atoms, workdir, settings=None, **kw):
+    work = atoms.copy()
+    work.calc = emt_toy()
+    return label(atoms, work.get_potential_energy(), work.get_forces(), cp2k_wall_s=0.1,
+                 cp2k_scf_steps=1)
+
+
+@pytest.fixture()
+def toy_root(tmp_path, monkeypatch):
+    monkeypatch.setattr(build_mod, "run_cp2k", _fake_cp2k)
+    monkeypatch.setattr(build_mod, "cp2k_version", lambda: "CP2K version test")
+    cand = tmp_path / "toy" / "candidates"
+    cand.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for g, phase in enumerate(["crystal", "crystal", "liquid", "liquid", "defect", "defect"]):
+        frames = []
+        for k in range(5):
+            atoms = bulk("Cu", cubic=True).repeat(2)
+            atoms.positions += rng.normal(0, 0.05 + 0.05 * (phase == "liquid"), atoms.positions.shape)
+            atoms.info.update(origin=f"run{g}", phase=phase, candidate_id=f"run{g}/{k:03d}")
+            frames.append(atoms)
+        write(cand / f"run{g}.xyz", frames, format="extxyz")
+    return tmp_path
+
+
+def test_build_is_resumable_and_writes_provenance(toy_root):
+    assert build_mod.build("toy", n=7, root=toy_root, sample_missing=False, log=lambda m: None) == 7
+    first = data.manifest("toy", toy_root)
+    assert first["counts"]["frames"] == 7
+    # round robin: a partial build already covers every group
+    assert {f["origin"] for f in first["frames"]} == {f"run{g}" for g in range(6)}
+    assert build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None) == 23
+    assert build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None) == 0
+    man = data.manifest("toy", toy_root)
+    assert man["counts"]["frames"] == 30
+    assert man["reference"]["code"] == "CP2K version test"
+    assert "&XC_FUNCTIONAL PBE" in man["reference"]["input_of_first_frame"]
+    assert set(man["files"]) >= {"frames.xyz", "candidates/run0.xyz"}
+    assert all(f["wall_s"] == 0.1 for f in man["frames"])
+    summary = data.verify("toy", toy_root)
+    assert summary["frames"] == 30
+
+
+def test_verify_catches_tampering(toy_root):
+    build_mod.build("toy", n=6, root=toy_root, sample_missing=False, log=lambda m: None)
+    path = toy_root / "toy" / "frames.xyz"
+    path.write_text(path.read_text().replace("energy=", "energy=1", 1))
+    with pytest.raises(DatasetError, match="checksum differs"):
+        data.verify("toy", toy_root)
+
+
+def test_failed_frames_are_recorded_not_retried(toy_root, monkeypatch):
+    def explode(atoms, workdir, settings=None, **kw):
+        raise RuntimeError("SCF did not converge")
+
+    monkeypatch.setattr(build_mod, "run_cp2k", explode)
+    assert build_mod.build("toy", n=3, root=toy_root, sample_missing=False, log=lambda m: None) == 0
+    failed = json.loads((toy_root / "toy" / "failed.json").read_text())
+    assert len(failed) == 30 and "SCF" in next(iter(failed.values()))
+
+
+def test_split_holds_out_whole_origins(toy_root):
+    build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None)
+    split = data.load("toy", toy_root)
+    origins = lambda frames: {a.info["origin"] for a in frames}  # noqa: E731
+    assert not origins(split.test) & origins(split.train + split.valid)
+    assert len(split.train) + len(split.valid) + len(split.test) == 30
+    assert {a.info["phase"] for a in split.test} == {"crystal", "liquid", "defect"}
+    again = data.load("toy", toy_root)
+    assert [a.info["candidate_id"] for a in again.valid] == [a.info["candidate_id"] for a in split.valid]
+
+
+def test_missing_dataset_message(tmp_path):
+    with pytest.raises(DatasetError, match="python -m mlip_course.data build nope"):
+        data.load("nope", tmp_path)
+    assert cli(["--root", str(tmp_path), "verify", "nope"]) == 2
+
+
+def test_energy_residuals_flag_an_outlier(cu_frames):
+    frames = [a.copy() for a in cu_frames]
+    for a, b in zip(frames, cu_frames):
+        a.calc = b.calc
+    bad = frames[0]
+    frames[0] = label(bad, bad.get_potential_energy() + 64.0, bad.get_forces())
+    res = data.energy_residuals(frames)
+    assert int(np.argmax(np.abs(res))) == 0 and abs(res[0]) > 1.5
+
+
+@pytest.mark.parametrize("builder, formula_counts", [
+    (st.rocksalt_gete, {"Ge": 32, "Te": 32}),
+    (st.alpha_gete, {"Ge": 32, "Te": 32}),
+    (st.rocksalt_gst, {"Ge": 13, "Sb": 13, "Te": 32}),
+    (st.sb2te3, {"Sb": 24, "Te": 36}),
+    (st.diamond_ge, {"Ge": 64}),
+])
+def test_reference_structures(builder, formula_counts):
+    atoms = builder()
+    symbols = atoms.get_chemical_symbols()
+    assert {s: symbols.count(s) for s in set(symbols)} == formula_counts
+    d = atoms.get_all_distances(mic=True)[np.triu_indices(len(atoms), 1)]
+    assert 2.4 < d.min() < 3.2       # Ge-Te / Sb-Te / Ge-Ge bonds, no overlaps
+
+
+def test_slab_has_vacuum():
+    s = st.slab(st.rocksalt_gete(), vacuum=12.0)
+    z = np.sort(s.positions[:, 2] % s.cell[2, 2])
+    gaps = np.diff(np.concatenate([z, [z[0] + s.cell[2, 2]]]))
+    assert gaps.max() > 11.0

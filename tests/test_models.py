@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+
+from tests.helpers import rattled_cu
+from mlip_course.descriptors import RadialBasis
+from mlip_course.models import LinearPotential
+
+
+@pytest.fixture(scope="module")
+def fitted(cu_frames):
+    return LinearPotential(RadialBasis(["Cu"], cutoff=4.5, n_basis=6)).fit(cu_frames)
+
+
+def test_fit_beats_mean_force(fitted):
+    test = rattled_cu(3, seed=11)
+    ref = np.concatenate([a.get_forces().ravel() for a in test])
+    pred = np.concatenate([fitted.predict(a)[1].ravel() for a in test])
+    rmse = np.sqrt(np.mean((pred - ref) ** 2))
+    assert rmse < 0.2 * np.sqrt(np.mean(ref**2))
+    e_err = [abs(fitted.predict(a)[0] - a.get_potential_energy()) / len(a) for a in test]
+    assert max(e_err) < 0.01
+
+
+def test_forces_are_minus_energy_gradient(fitted, cu_frames):
+    atoms = cu_frames[0].copy()
+    _, f = fitted.predict(atoms)
+    h = 1e-4
+    atoms.positions[5, 1] += h
+    e_plus = fitted.predict(atoms)[0]
+    atoms.positions[5, 1] -= 2 * h
+    e_minus = fitted.predict(atoms)[0]
+    assert -(e_plus - e_minus) / (2 * h) == pytest.approx(f[5, 1], abs=1e-5)
+
+
+def test_parameter_count_and_unfitted_error():
+    desc = RadialBasis(["Cu"], cutoff=4.5, n_basis=6)
+    assert LinearPotential(desc, quadratic=False).n_parameters == 7
+    assert LinearPotential(desc).n_parameters == 1 + 6 + 21
+    with pytest.raises(RuntimeError, match="not fitted"):
+        LinearPotential(desc).predict(rattled_cu(1)[0])

@@ -1,0 +1,96 @@
+"""The CP2K reference: input rendering and output parsing (no CP2K needed), and one slow
+re-labelling test of shipped frames (needs cp2k)."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.io import read
+from ase.units import GPa
+
+from mlip_course import reference as ref
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_input_holds_the_documented_settings():
+    atoms = bulk("GeTe", "rocksalt", a=6.0, cubic=True)
+    text = ref.cp2k_input(atoms)
+    for needle in ("&XC_FUNCTIONAL PBE", "BASIS_SET DZVP-MOLOPT-SR-GTH", "POTENTIAL GTH-PBE-q4",
+                   "POTENTIAL GTH-PBE-q6", "CUTOFF 300", "REL_CUTOFF 50", "NGRIDS 4",
+                   "EPS_SCF 1.0E-06", "METHOD FERMI_DIRAC", "ELECTRONIC_TEMPERATURE [K] 1000",
+                   "ALPHA 0.2", "ADDED_MOS 12", "STRESS_TENSOR ANALYTICAL", "RUN_TYPE ENERGY_FORCE"):
+        assert needle in text, needle
+    assert text.count("&KIND") == 2
+
+
+def test_fixture_input_matches_current_settings():
+    """The fixture was produced by this module; if the settings change, regenerate it."""
+    atoms = read(FIXTURES / "cp2k_gete8.xyz")
+    expected = ref.cp2k_input(atoms, ref.CP2KSettings(nproc=1))
+    stored = (FIXTURES / "cp2k_gete8.inp").read_text()
+    strip = lambda t: [l for l in t.splitlines() if not l.strip().startswith(("Ge ", "Te "))]  # noqa: E731
+    assert strip(stored) == strip(expected)
+
+
+def test_parse_real_output():
+    atoms = read(FIXTURES / "cp2k_gete8.xyz")
+    res = ref.parse_cp2k_output((FIXTURES / "cp2k_gete8.out").read_text(), len(atoms))
+    assert res["energy"] == pytest.approx(atoms.get_potential_energy(), abs=1e-6)
+    np.testing.assert_allclose(res["forces"], atoms.get_forces(), atol=1e-6)
+    np.testing.assert_allclose(res["stress"], atoms.get_stress(), atol=1e-8)
+    assert res["scf_steps"] > 0
+    # Sanity of units: ~ -166 eV per atom (GTH valence energies), forces of order 1 eV/A.
+    assert -200 < res["energy"] / len(atoms) < -100
+    assert 0.1 < np.abs(res["forces"]).max() < 10
+    # compressed cell (0.98 a) -> positive pressure -> negative ASE stress on the diagonal
+    assert np.all(res["stress"][:3] < 0) and abs(res["stress"][0] / GPa) < 10
+    assert np.abs(res["forces"].sum(axis=0)).max() < 0.05
+
+
+def test_parse_failures_are_explicit():
+    text = (FIXTURES / "cp2k_gete8.out").read_text()
+    with pytest.raises(ref.CP2KFailed, match="SCF did not converge"):
+        ref.parse_cp2k_output(text + "\n *** SCF run NOT converged ***\n", 8)
+    with pytest.raises(ref.CP2KFailed, match="ENERGY"):
+        ref.parse_cp2k_output("nothing here", 8)
+    with pytest.raises(ref.CP2KFailed, match="(?i)forces"):
+        ref.parse_cp2k_output(text, 9)
+
+
+def test_clear_errors_for_setup_problems(monkeypatch):
+    with pytest.raises(ValueError, match="No GTH pseudopotential is configured for Au"):
+        ref.cp2k_input(bulk("Au", cubic=True))
+    molecule = bulk("Ge", cubic=True)
+    molecule.pbc = False
+    with pytest.raises(ValueError, match="periodic"):
+        ref.cp2k_input(molecule)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(ref.CP2KNotFound, match="apt-get install cp2k"):
+        ref.cp2k_version()
+    with pytest.raises(ref.CP2KNotFound):
+        ref.mpi_command(2)
+
+
+def test_emt_toy_labels(cu_frames):
+    assert cu_frames[0].get_forces().shape == (32, 3)
+    assert np.isfinite(cu_frames[0].get_potential_energy())
+
+
+@pytest.mark.slow
+def test_relabel_two_shipped_frames(tmp_path):
+    """Re-labelling two seeded shipped frames reproduces energy (1 meV/atom) and forces (10 meV/A)."""
+    if shutil.which(ref.CP2K_BINARY) is None:
+        pytest.skip("cp2k is not installed (apt-get install cp2k cp2k-data)")
+    from mlip_course import data
+
+    frames = data.frames("gete")
+    rng = np.random.default_rng(2024)
+    for k in rng.choice(len(frames), size=2, replace=False):
+        shipped = frames[int(k)]
+        new = ref.run_cp2k(shipped, tmp_path / f"f{k}")
+        n = len(shipped)
+        assert abs(new.get_potential_energy() - shipped.get_potential_energy()) / n < 1e-3
+        assert np.abs(new.get_forces() - shipped.get_forces()).max() < 0.010
