@@ -39,9 +39,9 @@ vendor: $(VENDOR_STAMP)
 
 book: setup
 	@start=$$(date +%s); \
-	$(VENV)/bin/jupyter-book build . --all-warnings --keep-going 2>&1 | tee _build.log | grep -v "^\s*$$" | tail -n 25; \
+	$(VENV)/bin/jupyter-book build . --keep-going 2>&1 | tee _build.log | grep -v "^\s*$$" | tail -n 25; \
 	status=$${PIPESTATUS[0]}; echo "make book: $$(( $$(date +%s) - start )) s"; \
-	grep -q "Execution Failed" _build.log && { echo "error: a notebook failed to execute (see _build/html/reports)"; exit 1; }; \
+	grep -qE "Execution Failed|Executing notebook failed" _build.log && { echo "error: a notebook failed to execute (see _build/html/reports)"; exit 1; }; \
 	exit $$status
 
 test: setup chromium test-unit test-notebooks
