@@ -25,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--nproc", type=int, default=2, help="MPI ranks for CP2K (default 2)")
     p.add_argument("--no-sample", action="store_true",
                    help="label only groups whose candidates exist already")
+    p = sub.add_parser("aimd", help="run/continue a CP2K MD dataset in resumable chunks")
+    p.add_argument("name")
+    p.add_argument("--steps", type=int, default=None, help="total MD steps (default: recipe's)")
+    p.add_argument("--nproc", type=int, default=2, help="MPI ranks for CP2K (default 2)")
     p = sub.add_parser("verify", help="checksums, finite values, net force, sane energies")
     p.add_argument("names", nargs="*")
     p = sub.add_parser("manifest", help="rewrite manifest.json from the files on disk")
@@ -32,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from . import available, verify
-    from .build import build, sample, write_manifest
+    from .build import build, data_dir, sample, write_manifest
     from .recipes import DATASETS
 
     try:
@@ -45,6 +49,17 @@ def main(argv: list[str] | None = None) -> int:
             settings = CP2KSettings(nproc=args.nproc)
             build(args.name, args.n, args.root, settings, sample_missing=not args.no_sample,
                   log=lambda m: print(m, flush=True))
+        elif args.cmd == "aimd":
+            from .aimd import MDSettings, run
+            from .recipes import AIMD
+
+            if args.name not in AIMD:
+                raise KeyError(f"unknown AIMD dataset {args.name!r}; known: {', '.join(AIMD)}")
+            start, temperature, steps = AIMD[args.name]
+            folder = data_dir(args.name, args.root)
+            run(args.name, None if (folder / "start.xyz").exists() else start(),
+                args.steps or steps, args.root, CP2KSettings(nproc=args.nproc),
+                MDSettings(temperature_k=temperature), log=lambda m: print(m, flush=True))
         elif args.cmd == "verify":
             for name in args.names or available(args.root):
                 print(json.dumps(verify(name, args.root)))

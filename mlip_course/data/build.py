@@ -147,8 +147,9 @@ def _plain(value):
 
 
 def write_manifest(name: str, root: Path | None = None, settings: CP2KSettings | None = None,
-                   version: str | None = None) -> dict:
-    """(Re)write ``manifest.json`` from the files on disk."""
+                   version: str | None = None, extra: dict | None = None) -> dict:
+    """(Re)write ``manifest.json`` from the files on disk; ``extra`` adds or replaces
+    top-level sections (e.g. the MD settings of an AIMD dataset)."""
     settings = settings or CP2KSettings()
     folder = data_dir(name, root)
     frames = _labelled(folder / "frames.xyz")
@@ -183,6 +184,7 @@ def write_manifest(name: str, root: Path | None = None, settings: CP2KSettings |
         "files": files,
         "frames": per_frame,
     }
+    manifest.update(extra or {})
     _atomic_write_text(folder / "manifest.json", json.dumps(manifest, indent=1) + "\n")
     return manifest
 

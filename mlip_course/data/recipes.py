@@ -238,3 +238,25 @@ def groups(name: str) -> list[Group]:
     if name not in DATASETS:
         raise KeyError(f"Unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}.")
     return DATASETS[name]()
+
+
+def _gete_aimd_start() -> Atoms:
+    """Last CHGNet snapshot of the 1000 K GeTe liquid (64 atoms) from the gete candidates."""
+    from ase.io import read
+
+    from .build import data_dir
+
+    path = data_dir("gete") / "candidates" / "liquid_1000K.xyz"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing; run `python -m mlip_course.data sample gete` first.")
+    atoms = read(path, index=-1, format="extxyz")
+    atoms.info = {"origin": "gete/liquid_1000K (CHGNet melt)"}
+    return atoms
+
+
+# AIMD datasets: name -> (starting structure, MD temperature in K, default number of steps)
+AIMD: dict[str, tuple[Callable[[], Atoms], float, int]] = {
+    "gete_aimd": (_gete_aimd_start, 1000.0, 200),
+}
+DESCRIPTIONS["gete_aimd"] = ("GeTe liquid, 64 atoms, CP2K Born-Oppenheimer MD (NVT, CSVR) at 1000 K "
+                             "from a CHGNet-melted cell: the DFT structural reference (RDF).")
