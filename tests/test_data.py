@@ -124,3 +124,32 @@ def test_slab_has_vacuum():
     z = np.sort(s.positions[:, 2] % s.cell[2, 2])
     gaps = np.diff(np.concatenate([z, [z[0] + s.cell[2, 2]]]))
     assert gaps.max() > 11.0
+
+
+def test_recipes_cover_every_phase():
+    from mlip_course.data.recipes import AIMD, DESCRIPTIONS, groups
+
+    for name in ("gete", "gst"):
+        gs = groups(name)
+        assert len({g.name for g in gs}) == len(gs), "group names must be unique (they are origins)"
+        assert {g.phase for g in gs} == {"crystal", "liquid", "amorphous", "defect", "surface"}
+        assert name in DESCRIPTIONS
+    assert "gete_aimd" in AIMD and "gete_aimd" in DESCRIPTIONS
+    with pytest.raises(KeyError, match="Unknown dataset"):
+        groups("nacl")
+
+
+def test_cheap_groups_make_seeded_candidates():
+    from mlip_course.data.recipes import groups
+
+    group = next(g for g in groups("gete") if g.name == "vacancy_1")
+    a, b = group.candidates(), group.candidates()
+    assert len(a) == 6 and len(a[0]) == 62
+    assert a[0].info["candidate_id"] == "vacancy_1/000" and a[0].info["phase"] == "defect"
+    np.testing.assert_allclose(a[3].positions, b[3].positions)
+
+
+def test_cli_lists_recipes(capsys, tmp_path):
+    assert cli(["--root", str(tmp_path), "list"]) == 0
+    out = capsys.readouterr().out
+    assert "gete" in out and "gst" in out

@@ -228,7 +228,7 @@ def _gst() -> list[Group]:
 DATASETS: dict[str, Callable[[], list[Group]]] = {"gete": _gete, "gst": _gst}
 DESCRIPTIONS = {
     "gete": "GeTe: rocksalt and alpha crystals (rattled, strained, thermal), vacancies and "
-            "antisites, surfaces, liquid at 900-1200 K, melt-quenched amorphous; 48-64 atoms.",
+            "antisites, surfaces, liquid at 900-1200 K, melt-quenched amorphous; 62-64 atoms.",
     "gst": "Ge-Sb-Te: metastable rocksalt GST (Ge13Sb13Te32), Sb2Te3, Ge/Sb/Te elements, "
            "defects, surfaces, liquid and amorphous Ge14Sb14Te35 and Sb-rich Sb42Te22.",
 }
