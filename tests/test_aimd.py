@@ -53,3 +53,25 @@ def test_assemble_makes_a_verifiable_dataset(tmp_path):
     assert "conserved_drift_mev_per_atom_per_ps" in man["md"]
     assert verify("t_aimd", tmp_path)["frames"] == 3
     assert len(load("t_aimd", tmp_path).train) >= 2
+
+
+def test_energies_of_a_dataset(tmp_path):
+    folder = data_dir("t_aimd", tmp_path)
+    assert aimd.energies("t_aimd", tmp_path).shape == (0, 7)
+    shutil.copytree(FIX / "aimd_chunk", folder / "chunks" / "0000")
+    assert aimd.energies("t_aimd", tmp_path).shape == (3, 7)
+
+
+def test_load_includes_subsampled_md(tmp_path, monkeypatch):
+    from mlip_course.data import recipes
+
+    for name in ("base", "t_aimd"):
+        folder = data_dir(name, tmp_path)
+        (folder / "chunks").mkdir(parents=True)
+        shutil.copy(FIX / "aimd_start.xyz", folder / "start.xyz")
+        shutil.copytree(FIX / "aimd_chunk", folder / "chunks" / "0000")
+        aimd.assemble(name, tmp_path, md=aimd.MDSettings(chunk_steps=2))
+    monkeypatch.setattr(recipes, "INCLUDES", {"base": {"t_aimd": 2}})
+    split = load("base", tmp_path)
+    assert len(split.train) + len(split.valid) + len(split.test) == 3 + 2
+    assert len(load("base", tmp_path, include=False).train) <= 3

@@ -153,3 +153,10 @@ def test_cli_lists_recipes(capsys, tmp_path):
     assert cli(["--root", str(tmp_path), "list"]) == 0
     out = capsys.readouterr().out
     assert "gete" in out and "gst" in out
+
+
+def test_table_summarises_frames(cu_frames):
+    df = data.table(cu_frames)
+    assert len(df) == len(cu_frames) and set(df.phase.isna()) == {True}
+    assert (df.force_max >= df.force_rms).all()
+    assert df.volume_per_atom.iloc[0] == pytest.approx(3.61**3 / 4, rel=1e-6)

@@ -43,9 +43,12 @@ def available(root: Path | None = None) -> list[str]:
 def manifest(name: str, root: Path | None = None) -> dict:
     path = data_dir(name, root) / "manifest.json"
     if not path.exists():
+        from .recipes import AIMD
+
+        command = "aimd" if name in AIMD else "build"
         raise DatasetError(
             f"Dataset {name!r} not found at {path.parent}; available: {available(root) or 'none'}. "
-            f"Build it with `python -m mlip_course.data build {name}`."
+            f"Build it with `python -m mlip_course.data {command} {name}`."
         )
     return json.loads(path.read_text())
 
@@ -127,13 +130,48 @@ def split_by_origin(frames: list[Atoms], test_fraction: float = 0.15,
                  test=[frames[i] for i in sorted(test_idx)])
 
 
-def load(name: str, root: Path | None = None, *, seed: int = 0, check: bool = True) -> Split:
-    """Verify dataset ``name`` (unless ``check=False``) and return its deterministic split."""
+def load(name: str, root: Path | None = None, *, seed: int = 0, check: bool = True,
+         include: bool = True) -> Split:
+    """Verify dataset ``name`` (unless ``check=False``) and return its deterministic split.
+
+    With ``include`` (default), every k-th frame of the datasets listed for ``name`` in
+    ``recipes.INCLUDES`` joins it (e.g. ``gete`` gains every 10th step of ``gete_aimd``),
+    each such dataset as one origin.
+    """
+    from .recipes import INCLUDES
+
     if check:
         verify(name, root)
     else:
         manifest(name, root)
-    return split_by_origin(read_dataset(data_dir(name, root) / "frames.xyz"), seed=seed)
+    frames_ = read_dataset(data_dir(name, root) / "frames.xyz")
+    for other, every in (INCLUDES.get(name, {}) if include else {}).items():
+        if (data_dir(other, root) / "manifest.json").exists():
+            if check:
+                verify(other, root)
+            frames_ += read_dataset(data_dir(other, root) / "frames.xyz")[::every]
+    return split_by_origin(frames_, seed=seed)
+
+
+def table(frames: list[Atoms]) -> "pandas.DataFrame":  # noqa: F821
+    """One row per labelled frame: origin, phase, formula, size, energy and volume per atom,
+    RMS and max force, and the CP2K cost (wall time, SCF steps) where recorded."""
+    import pandas as pd
+
+    rows = []
+    for a in frames:
+        f = a.get_forces()
+        rows.append({
+            "origin": a.info.get("origin"), "phase": a.info.get("phase"),
+            "formula": a.get_chemical_formula(), "natoms": len(a),
+            "energy_per_atom": a.get_potential_energy() / len(a),
+            "volume_per_atom": a.get_volume() / len(a) if a.pbc.all() else np.nan,
+            "force_rms": float(np.sqrt(np.mean(f**2))),
+            "force_max": float(np.linalg.norm(f, axis=1).max()),
+            "wall_s": a.info.get("cp2k_wall_s", np.nan),
+            "scf_steps": a.info.get("cp2k_scf_steps", np.nan),
+        })
+    return pd.DataFrame(rows)
 
 
 def frames(name: str, root: Path | None = None) -> list[Atoms]:
@@ -142,5 +180,5 @@ def frames(name: str, root: Path | None = None) -> list[Atoms]:
     return read_dataset(data_dir(name, root) / "frames.xyz")
 
 
-__all__ = ["Split", "available", "manifest", "verify", "load", "frames", "split_by_origin",
+__all__ = ["Split", "available", "manifest", "verify", "load", "frames", "table", "split_by_origin",
            "energy_residuals"]

@@ -187,6 +187,16 @@ def run(name: str, start: Atoms | None = None, total_steps: int = 200,
     return len(_chunks(folder)) * md.chunk_steps
 
 
+def energies(name: str, root: Path | None = None) -> np.ndarray:
+    """The .ener records of all finished chunks of ``name``, one row per MD step (deduplicated)."""
+    chunks = _chunks(data_dir(name, root))
+    if not chunks:
+        return np.zeros((0, 7))
+    ener = np.concatenate([read_ener(c / "md-1.ener") for c in chunks])
+    _, keep = np.unique(ener[:, 0], return_index=True)
+    return ener[np.sort(keep)]
+
+
 def energy_drift(ener: np.ndarray, natoms: int) -> dict[str, float]:
     """Linear drift of CP2K's conserved quantity (meV/atom/ps) and temperature statistics."""
     time_ps = ener[:, 1] / 1000.0
@@ -207,7 +217,7 @@ def assemble(name: str, root: Path | None = None, settings: CP2KSettings | None 
     folder = data_dir(name, root)
     start = read(folder / "start.xyz", format="extxyz")
     frames: dict[int, Atoms] = {}
-    walls, eners = [], []
+    walls = []
     for chunk in _chunks(folder):
         new = chunk_frames(chunk, start)
         wall = float((chunk / "DONE").read_text())
@@ -216,14 +226,11 @@ def assemble(name: str, root: Path | None = None, settings: CP2KSettings | None 
                               cp2k_wall_s=round(wall / max(len(new), 1), 2))
             frames.setdefault(int(atoms.info["md_step"]), atoms)
         walls.append(wall)
-        eners.append(read_ener(chunk / "md-1.ener"))
     ordered = [frames[k] for k in sorted(frames)]
     tmp = folder / "frames.tmp.xyz"
     write(tmp, ordered, format="extxyz")
     os.replace(tmp, folder / "frames.xyz")
-    ener = np.concatenate(eners) if eners else np.zeros((0, 7))
-    _, keep = np.unique(ener[:, 0], return_index=True) if len(ener) else (None, [])
-    ener = ener[np.sort(keep)] if len(ener) else ener
+    ener = energies(name, root)
     extra = {
         "md": {**asdict(md), "steps": len(ordered), "chunks": len(walls),
                "cp2k_hours": round(sum(walls) / 3600, 2),
@@ -236,4 +243,4 @@ def assemble(name: str, root: Path | None = None, settings: CP2KSettings | None 
     return write_manifest(name, root, settings, version, extra=extra)
 
 
-__all__ = ["MDSettings", "md_input", "run", "assemble", "chunk_frames", "read_ener", "energy_drift"]
+__all__ = ["MDSettings", "md_input", "run", "assemble", "chunk_frames", "read_ener", "energies", "energy_drift"]

@@ -260,3 +260,7 @@ AIMD: dict[str, tuple[Callable[[], Atoms], float, int]] = {
 }
 DESCRIPTIONS["gete_aimd"] = ("GeTe liquid, 64 atoms, CP2K Born-Oppenheimer MD (NVT, CSVR) at 1000 K "
                              "from a CHGNet-melted cell: the DFT structural reference (RDF).")
+
+# Frames of other datasets that ``data.load(name)`` adds, subsampled (every k-th MD step):
+# the DFT MD of the liquid is both a structural reference and training/test data.
+INCLUDES: dict[str, dict[str, int]] = {"gete": {"gete_aimd": 10}}
