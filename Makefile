@@ -37,7 +37,13 @@ $(VENDOR_STAMP): $(STAMP)
 setup: $(STAMP) $(VENDOR_STAMP)
 vendor: $(VENDOR_STAMP)
 
-book: setup
+# The execution cache keys on notebook code only: when a dataset changes, re-execute everything.
+DATA_STAMP := _build/.data-stamp
+$(DATA_STAMP): $(wildcard data/*/manifest.json)
+	rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute
+	mkdir -p _build && touch $(DATA_STAMP)
+
+book: setup $(DATA_STAMP)
 	@start=$$(date +%s); \
 	$(VENV)/bin/jupyter-book build . --keep-going 2>&1 | tee _build.log | grep -v "^\s*$$" | tail -n 25; \
 	status=$${PIPESTATUS[0]}; echo "make book: $$(( $$(date +%s) - start )) s"; \

@@ -43,7 +43,11 @@ def test_ener_and_drift():
     assert drift["simulated_ps"] == 0.004 and 500 < drift["temperature_mean_k"] < 1500
 
 
-def test_assemble_makes_a_verifiable_dataset(tmp_path):
+def test_assemble_makes_a_verifiable_dataset(tmp_path, monkeypatch):
+    from mlip_course.data import recipes
+
+    # described (like gete_aimd) but not a sampling recipe: the manifest must still be written
+    monkeypatch.setitem(recipes.DESCRIPTIONS, "t_aimd", "test AIMD")
     folder = data_dir("t_aimd", tmp_path)
     (folder / "chunks").mkdir(parents=True)
     shutil.copy(FIX / "aimd_start.xyz", folder / "start.xyz")

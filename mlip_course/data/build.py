@@ -31,7 +31,7 @@ from ase.io import read, write
 from .. import repo_root
 from ..io import read_dataset, validate_frame
 from ..reference import CP2KSettings, cp2k_input, cp2k_version, run_cp2k, settings_dict
-from .recipes import DESCRIPTIONS, Group, groups
+from .recipes import DATASETS, DESCRIPTIONS, Group, groups
 
 
 def data_dir(name: str, root: Path | None = None) -> Path:
@@ -153,7 +153,7 @@ def write_manifest(name: str, root: Path | None = None, settings: CP2KSettings |
     settings = settings or CP2KSettings()
     folder = data_dir(name, root)
     frames = _labelled(folder / "frames.xyz")
-    recipe = {g.name: g for g in groups(name)} if name in DESCRIPTIONS else {}
+    recipe = {g.name: g for g in groups(name)} if name in DATASETS else {}
     per_frame = [{
         "candidate_id": str(a.info["candidate_id"]), "origin": str(a.info["origin"]),
         "phase": str(a.info["phase"]), "formula": a.get_chemical_formula(), "natoms": len(a),
