@@ -1,7 +1,8 @@
 # mlip-course: two commands.
 #   make book   set up .venv (Python 3.11) and build the whole book into _build/html, executing it
 #   make test   set up .venv and run unit tests + nbval over every notebook in quick mode
-# Other targets: make test-slow (CP2K re-labelling, normal-mode checks), make vendor, make clean.
+# Other targets: make test-slow (CP2K re-labelling, normal-mode checks), make data (continue the
+# DFT datasets with CP2K), make vendor, make clean.
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || echo python3.11)
@@ -17,7 +18,7 @@ NB_BUDGET_TOTAL ?= 900
 export MLIP_COURSE_ROOT := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup vendor book test test-unit test-notebooks test-browser test-slow chromium clean
+.PHONY: data setup vendor book test test-unit test-notebooks test-browser test-slow chromium clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' 2>/dev/null \
@@ -62,6 +63,12 @@ test-notebooks: setup
 
 test-browser: setup chromium
 	MLIP_COURSE_QUICK=1 $(PY) -m pytest tests/test_browser.py -q
+
+# Continue the DFT datasets (hours; resumable, safe to kill): the AIMD and the labelling run
+# side by side on one MPI rank each, under nice -n 19.
+data: setup
+	$(PY) -m mlip_course.data aimd gete_aimd --nproc 1 & \
+	$(PY) -m mlip_course.data build gete --nproc 1; wait
 
 test-slow: setup
 	$(PY) -m pytest tests -q -m slow
