@@ -210,6 +210,10 @@ def _gst() -> list[Group]:
     g.append(Group("gst_antisite", "defect", defects(gst58(5), 6, "Ge", 0, ("Ge", "Sb")), 1401))
     g.append(Group("sb2te3_slab", "surface", surface(st.sb2te3, 6), 1500))
     g.append(Group("gst_slab", "surface", surface(gst58(7), 6), 1501))
+    # more defects and surfaces, so that defect/surface frames reach >= 15 % of the set
+    g.append(Group("gst_te_vacancy", "defect", defects(gst58(11), 6, "Te", 1), 1402))
+    g.append(Group("sb2te3_antisite", "defect", defects(st.sb2te3, 6, "Sb", 0, ("Sb", "Te")), 1403))
+    g.append(Group("gst_slab_1", "surface", surface(gst58(12), 6), 1502))
     gst63 = ["Ge"] * 14 + ["Sb"] * 14 + ["Te"] * 35
     sbte = ["Sb"] * 42 + ["Te"] * 22  # Sb-rich Sb2Te-like liquid/glass (Sb66Te34)
     for k, temp in enumerate((900.0, 1100.0)):
