@@ -238,6 +238,25 @@ def mpi_command(nproc: int, binary: str = CP2K_BINARY) -> list[str]:
     return cmd + [binary]
 
 
+def execute(workdir: str | Path, input_text: str, nproc: int, *, name: str = "frame",
+            timeout: float | None = None) -> tuple[str, float]:
+    """Write ``<name>.inp`` in ``workdir``, run CP2K on it (nice'd, one OpenMP thread per
+    rank) and return its output text and wall time (s). Raises :class:`CP2KFailed` when
+    CP2K exits with an error."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / f"{name}.inp").write_text(input_text)
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    start = time.perf_counter()
+    with open(workdir / f"{name}.out", "w") as log:
+        proc = subprocess.run(mpi_command(nproc) + ["-i", f"{name}.inp"], cwd=workdir,
+                              stdout=log, stderr=subprocess.STDOUT, env=env, timeout=timeout)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise CP2KFailed(f"cp2k exited with {proc.returncode}; see {workdir / f'{name}.out'}.")
+    return (workdir / f"{name}.out").read_text(errors="replace"), wall
+
+
 def run_cp2k(atoms: Atoms, workdir: str | Path, settings: CP2KSettings | None = None,
              *, timeout: float = 3600.0) -> Atoms:
     """Label ``atoms`` with CP2K in ``workdir``; return a labelled copy.
@@ -245,18 +264,7 @@ def run_cp2k(atoms: Atoms, workdir: str | Path, settings: CP2KSettings | None = 
     ``atoms.info`` of the result gains ``cp2k_wall_s`` and ``cp2k_scf_steps``.
     """
     s = settings or CP2KSettings()
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "frame.inp").write_text(cp2k_input(atoms, s))
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    start = time.perf_counter()
-    with open(workdir / "frame.out", "w") as log:
-        proc = subprocess.run(mpi_command(s.nproc) + ["-i", "frame.inp"], cwd=workdir,
-                              stdout=log, stderr=subprocess.STDOUT, env=env, timeout=timeout)
-    wall = time.perf_counter() - start
-    text = (workdir / "frame.out").read_text(errors="replace")
-    if proc.returncode != 0:
-        raise CP2KFailed(f"cp2k exited with {proc.returncode}; see {workdir / 'frame.out'}.")
+    text, wall = execute(workdir, cp2k_input(atoms, s), s.nproc, timeout=timeout)
     res = parse_cp2k_output(text, len(atoms))
     return label(atoms, res["energy"], res["forces"], res.get("stress"),
                  cp2k_wall_s=round(wall, 2), cp2k_scf_steps=res["scf_steps"])
@@ -290,5 +298,5 @@ def emt_toy():
 
 __all__ = [
     "CP2KSettings", "CP2KNotFound", "CP2KFailed", "cp2k_version", "cp2k_input",
-    "parse_cp2k_output", "run_cp2k", "label_frames", "settings_dict", "emt_toy", "INSTALL_HINT",
+    "parse_cp2k_output", "execute", "run_cp2k", "label_frames", "settings_dict", "emt_toy", "INSTALL_HINT",
 ]

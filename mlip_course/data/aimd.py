@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -29,8 +27,8 @@ from ase.io import read, write
 from ase.units import Bohr, Hartree
 
 from ..io import label
-from ..reference import CP2KFailed, CP2KSettings, cp2k_input, cp2k_version, mpi_command
-from .build import _atomic_write_text, data_dir, write_manifest
+from ..reference import CP2KFailed, CP2KSettings, cp2k_input, cp2k_version, execute
+from .build import data_dir, write_manifest
 
 
 @dataclass(frozen=True)
@@ -167,16 +165,10 @@ def run(name: str, start: Atoms | None = None, total_steps: int = 200,
         if done:
             shutil.copy(done[-1] / "md-1.restart", chunk / "previous.restart")
             restart = "previous.restart"
-        (chunk / "md.inp").write_text(md_input(start, settings, md, md.chunk_steps, restart))
-        t0 = time.perf_counter()
-        env = dict(os.environ, OMP_NUM_THREADS="1")
-        with open(chunk / "md.out", "w") as fh:
-            proc = subprocess.run(mpi_command(settings.nproc) + ["-i", "md.inp"], cwd=chunk,
-                                  stdout=fh, stderr=subprocess.STDOUT, env=env)
-        wall = time.perf_counter() - t0
-        text = (chunk / "md.out").read_text(errors="replace")
-        if proc.returncode != 0 or "SCF run NOT converged" in text:
-            raise CP2KFailed(f"AIMD chunk {chunk} failed; see {chunk / 'md.out'}.")
+        text, wall = execute(chunk, md_input(start, settings, md, md.chunk_steps, restart),
+                             settings.nproc, name="md")
+        if "SCF run NOT converged" in text:
+            raise CP2KFailed(f"AIMD chunk {chunk}: an SCF did not converge; see {chunk / 'md.out'}.")
         (chunk / "DONE").write_text(f"{wall:.1f}\n")
         for old in done[:-1]:  # keep only the newest restart files
             for f in old.glob("*.restart"):
