@@ -1,6 +1,10 @@
 """Structure sampling: ways to choose which configurations get a reference label.
 
-One module per method (review 001, "Structure sampling"): ``md`` (molecular dynamics at one or
-several temperatures, melt-quench). Later chapters add normal modes, basin hopping, genetic
-algorithms, particle swarms, annealing, metadynamics, active learning and generative models.
+One module per method (review 001, "Structure sampling"):
+
+- ``md``: molecular dynamics at one or several temperatures, melt-quench;
+- ``clusters``: LJ/EMT toy clusters, random starts, relaxation, call counting;
+- ``basin_hopping``, ``genetic`` (ase-ga), ``pso``, ``annealing``: global search;
+- ``metadynamics``: collective variables, (well-tempered) metadynamics, adaptive biasing force;
+- ``active_learning``: query-by-committee, pool-based and on the fly.
 """

@@ -1,0 +1,76 @@
+"""Results of heavy runs: ``results/<study>/`` with the numbers and their provenance.
+
+A script computes, :func:`save` writes ``results.json`` (payload + command, git commit, wall
+time, and the sha256 of every dataset manifest it used); notebooks :func:`load` it in quick
+mode and recompute their metrics from the stored raw numbers. :func:`load` refuses results
+made from data that have changed since.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import repo_root
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _git_commit(root: Path) -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
+                             capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                "--untracked-files=no"], capture_output=True, text=True)
+        return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def study_dir(study: str, root: Path | None = None) -> Path:
+    return (root or repo_root()) / "results" / study
+
+
+def save(study: str, payload: dict, *, started: float, datasets: tuple[str, ...] = (),
+         root: Path | None = None) -> Path:
+    """Write ``results/<study>/results.json``; ``started`` is ``time.time()`` at the start."""
+    root = root or repo_root()
+    manifests = {name: _sha256(root / "data" / name / "manifest.json") for name in datasets}
+    record = {
+        "study": study,
+        "provenance": {
+            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+            "git_commit": _git_commit(root),
+            "wall_time_s": round(time.time() - started, 1),
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "data_manifest_sha256": manifests,
+        },
+        "payload": payload,
+    }
+    out = study_dir(study, root)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "results.json"
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    return path
+
+
+def load(study: str, root: Path | None = None) -> dict:
+    """The stored record of ``study``; an error names the script when it is missing or stale."""
+    root = root or repo_root()
+    path = study_dir(study, root) / "results.json"
+    if not path.exists():
+        raise FileNotFoundError(f"No results for '{study}' at {path}; run "
+                                f"`python scripts/{study}.py` to make them.")
+    record = json.loads(path.read_text())
+    for name, sha in record["provenance"]["data_manifest_sha256"].items():
+        now = _sha256(root / "data" / name / "manifest.json")
+        if now != sha:
+            raise RuntimeError(f"results/{study} were made from an older version of "
+                               f"data/{name}; rerun `python scripts/{study}.py`.")
+    return record

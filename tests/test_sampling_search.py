@@ -1,0 +1,127 @@
+"""Global search, biased sampling and active learning (small, fast versions)."""
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.calculators.emt import EMT
+
+from mlip_course.sampling.clusters import (LJ13_MINIMUM, Counted, LJCluster, lj_calculator,
+                                           random_cluster, relax)
+from mlip_course.sampling.metadynamics import (AdaptiveBiasingForce, AtomCoordinate,
+                                               BiasedCalculator, CoordinationNumber,
+                                               Metadynamics)
+
+
+def test_lj_cluster_matches_ase_and_finite_differences():
+    from ase.calculators.lj import LennardJones
+
+    atoms = random_cluster("Ar7", np.random.default_rng(0))
+    relax(atoms, lj_calculator(), fmax=0.5)
+    atoms.calc = LJCluster()
+    e, f = atoms.get_potential_energy(), atoms.get_forces()
+    ref = atoms.copy()
+    ref.calc = LennardJones(sigma=1.0, epsilon=1.0, rc=50.0, smooth=False)
+    assert e == pytest.approx(ref.get_potential_energy(), abs=1e-8)
+    h, moved = 1e-5, atoms.copy()
+    moved.calc = LJCluster()
+    moved.positions[2, 1] += h
+    e_plus = moved.get_potential_energy()
+    moved.positions[2, 1] -= 2 * h
+    fd = -(e_plus - moved.get_potential_energy()) / (2 * h)
+    assert f[2, 1] == pytest.approx(fd, rel=1e-5, abs=1e-6)
+
+
+def test_lj_cluster_rejects_periodic():
+    atoms = Atoms("Ar2", positions=[[0, 0, 0], [1.1, 0, 0]], cell=[5, 5, 5], pbc=True)
+    atoms.calc = LJCluster()
+    with pytest.raises(ValueError, match="finite clusters"):
+        atoms.get_potential_energy()
+
+
+def test_icosahedron_is_lj13_minimum_and_calls_are_counted():
+    from ase.cluster import Icosahedron
+
+    ico = Icosahedron("Ar", noshells=2, latticeconstant=2 ** (2 / 3))
+    calc = Counted(lj_calculator())
+    assert relax(ico, calc, fmax=1e-5) == pytest.approx(LJ13_MINIMUM, abs=1e-5)
+    assert calc.calls > 1
+
+
+def test_random_cluster_respects_min_distance():
+    atoms = random_cluster("Ar13", np.random.default_rng(3), min_distance=0.9)
+    d = atoms.get_all_distances()[np.triu_indices(13, 1)]
+    assert d.min() >= 0.9
+
+
+def test_genetic_search_runs_and_improves():
+    from mlip_course.sampling.genetic import genetic_search
+
+    best, trace = genetic_search("Ar7", Counted(lj_calculator()), 14, population_size=6, seed=0)
+    assert len(trace) == 14 and trace == sorted(trace, reverse=True)
+    assert best.info["energy"] == pytest.approx(trace[-1], abs=1e-6)
+    assert trace[-1] < -15.5      # LJ7 minimum: -16.505384
+
+
+def test_coordination_gradient_matches_finite_differences():
+    atoms = random_cluster("Ar6", np.random.default_rng(1), min_distance=0.9)
+    cv = CoordinationNumber(0, [1, 2, 3, 4, 5], r0=1.3)
+    g = cv.gradient(atoms.positions)
+    h = 1e-6
+    for i, k in ((0, 0), (3, 2)):
+        p = atoms.positions.copy()
+        p[i, k] += h
+        up = cv.value(p)
+        p[i, k] -= 2 * h
+        assert g[i, k] == pytest.approx((up - cv.value(p)) / (2 * h), rel=1e-5, abs=1e-8)
+
+
+def test_metadynamics_bias_forces_are_minus_gradient():
+    atoms = Atoms("Cu2", positions=[[0, 0, 0], [2.5, 0, 0]])
+    meta = Metadynamics(AtomCoordinate(1, 0), height=0.1, width=0.2, stride=1)
+    meta.update(atoms)
+    atoms.positions[1, 0] += 0.15
+    meta.update(atoms)
+    atoms.positions[1, 0] += 0.05
+    e0, f = meta.energy_forces(atoms.positions, None)
+    p = atoms.positions.copy()
+    p[1, 0] += 1e-6
+    e1, _ = meta.energy_forces(p, None)
+    assert f[1, 0] == pytest.approx(-(e1 - e0) / 1e-6, rel=1e-4)
+    assert meta.free_energy(np.array([2.5, 3.5])).min() == 0.0
+
+
+def test_well_tempered_needs_temperature():
+    with pytest.raises(ValueError, match="temperature_k"):
+        Metadynamics(AtomCoordinate(0), 0.1, 0.2, 10, delta_t_k=1000.0)
+
+
+def test_biased_calculator_keeps_unbiased_energy_and_abf_accumulates():
+    atoms = Atoms("Cu3", positions=[[0, 0, 0], [2.5, 0, 0], [0, 2.5, 0]])
+    abf = AdaptiveBiasingForce(AtomCoordinate(1, 0), lo=2.0, hi=3.0, n_bins=4, full_after=1)
+    atoms.calc = BiasedCalculator(EMT(), abf)
+    plain = atoms.copy()
+    plain.calc = EMT()
+    assert atoms.get_potential_energy() == pytest.approx(plain.get_potential_energy())
+    abf.update(atoms)
+    assert abf.counts.sum() == 1
+    assert abf.sums.sum() == pytest.approx(plain.get_forces()[1, 0])
+    atoms.calc.reset()
+    # the bias now cancels the mean force in that bin
+    assert atoms.get_forces()[1, 0] == pytest.approx(0.0, abs=1e-10)
+
+
+def test_committee_disagrees_more_off_the_training_set():
+    from ase.build import bulk
+
+    from mlip_course.descriptors import RadialBasis
+    from mlip_course.reference import emt_toy, label_frames
+    from mlip_course.sampling.active_learning import LinearCommittee
+    from mlip_course.sampling.md import sample_nvt
+
+    cu = bulk("Cu", "fcc", a=3.61, cubic=True)
+    cold = label_frames(sample_nvt(cu.repeat(2), emt_toy(), 200, 24, 4, seed=0), emt_toy())
+    hot = sample_nvt(cu.repeat(2), emt_toy(), 2000, 40, 10, seed=1)
+    committee = LinearCommittee(RadialBasis(["Cu"], cutoff=4.5, n_basis=5), 4,
+                                quadratic=False, seed=0).fit(cold)
+    assert committee.disagreement(hot[-1]) > committee.disagreement(cold[-1])
+    assert committee.force_rmse(cold) < 0.1
