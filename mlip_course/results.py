@@ -8,7 +8,6 @@ made from data that have changed since.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -16,10 +15,11 @@ import time
 from pathlib import Path
 
 from . import repo_root
+from .data.build import data_dir, sha256
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _manifest_sha256(name: str, root: Path) -> str:
+    return sha256(data_dir(name, root / "data") / "manifest.json")
 
 
 def _git_commit(root: Path) -> str:
@@ -41,7 +41,7 @@ def save(study: str, payload: dict, *, started: float, datasets: tuple[str, ...]
          root: Path | None = None) -> Path:
     """Write ``results/<study>/results.json``; ``started`` is ``time.time()`` at the start."""
     root = root or repo_root()
-    manifests = {name: _sha256(root / "data" / name / "manifest.json") for name in datasets}
+    manifests = {name: _manifest_sha256(name, root) for name in datasets}
     record = {
         "study": study,
         "provenance": {
@@ -69,8 +69,7 @@ def load(study: str, root: Path | None = None) -> dict:
                                 f"`python scripts/{study}.py` to make them.")
     record = json.loads(path.read_text())
     for name, sha in record["provenance"]["data_manifest_sha256"].items():
-        now = _sha256(root / "data" / name / "manifest.json")
-        if now != sha:
+        if _manifest_sha256(name, root) != sha:
             raise RuntimeError(f"results/{study} were made from an older version of "
                                f"data/{name}; rerun `python scripts/{study}.py`.")
     return record

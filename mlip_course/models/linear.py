@@ -16,6 +16,16 @@ import torch
 from ase import Atoms
 
 
+def ridge_solve(a: np.ndarray, b: np.ndarray, ridge: float) -> np.ndarray:
+    """argmin_w |a w - b|^2 + ridge |D w|^2 with the columns of ``a`` scaled to unit norm
+    (D = the column norms), so one ``ridge`` suits features of any magnitude."""
+    scale = np.linalg.norm(a, axis=0)
+    scale[scale == 0] = 1.0
+    a_s = a / scale
+    lhs = a_s.T @ a_s + ridge * np.eye(a.shape[1])
+    return np.linalg.solve(lhs, a_s.T @ b) / scale
+
+
 class LinearPotential:
     """Ridge-regressed linear (optionally quadratic) model on a torch descriptor."""
 
@@ -71,12 +81,7 @@ class LinearPotential:
             targets.append([atoms.get_potential_energy() / n])
             rows.append(self.force_weight * f_rows)
             targets.append(self.force_weight * atoms.get_forces().reshape(-1))
-        a, b = np.vstack(rows), np.concatenate(targets)
-        scale = np.linalg.norm(a, axis=0)
-        scale[scale == 0] = 1.0
-        a_s = a / scale
-        lhs = a_s.T @ a_s + self.ridge * np.eye(a.shape[1])
-        self.weights = np.linalg.solve(lhs, a_s.T @ b) / scale
+        self.weights = ridge_solve(np.vstack(rows), np.concatenate(targets), self.ridge)
         return self
 
     def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:

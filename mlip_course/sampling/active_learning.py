@@ -21,7 +21,7 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator
 
-from ..models.linear import LinearPotential
+from ..models.linear import LinearPotential, ridge_solve
 from ..reference import label_frames
 
 
@@ -55,12 +55,7 @@ class LinearCommittee:
             targets += [[atoms.get_potential_energy() / n], atoms.get_forces().reshape(-1)]
             weights += [np.full(1, c), np.full(3 * n, c)]
         a, b, w = np.vstack(rows), np.concatenate(targets), np.sqrt(np.concatenate(weights))
-        a, b = a * w[:, None], b * w
-        scale = np.linalg.norm(a, axis=0)
-        scale[scale == 0] = 1.0
-        a_s = a / scale
-        lhs = a_s.T @ a_s + self.template.ridge * np.eye(a.shape[1])
-        return np.linalg.solve(lhs, a_s.T @ b) / scale
+        return ridge_solve(a * w[:, None], b * w, self.template.ridge)
 
     def fit(self, frames: Sequence[Atoms]) -> "LinearCommittee":
         """Fit every member on a bootstrap resample (by frame) of the labelled ``frames``."""
@@ -114,7 +109,8 @@ def pool_learning(pool: Sequence[Atoms], test: Sequence[Atoms], reference: Calcu
         errors.append(committee.force_rmse(test))
         if r == rounds:
             break
-        rest = [k for k in range(len(pool)) if k not in set(chosen)]
+        taken = set(chosen)
+        rest = [k for k in range(len(pool)) if k not in taken]
         if strategy == "random":
             new = list(rng.choice(rest, per_round, replace=False))
         else:
@@ -132,18 +128,13 @@ def on_the_fly(atoms: Atoms, committee: LinearCommittee, training: list[Atoms],
     """NVT MD driven by the committee mean; when the disagreement exceeds ``threshold``
     (eV/A) the current frame is labelled by ``reference``, added to ``training`` and the
     committee is refitted. Returns the per-step disagreement and the steps that called."""
-    from ase import units
-    from ase.md.langevin import Langevin
-    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
-
     from ..calculator import MLIPCalculator
+    from .md import langevin
 
     atoms = atoms.copy()
     atoms.calc = MLIPCalculator(committee)
-    MaxwellBoltzmannDistribution(atoms, temperature_K=temperature_k,
-                                 rng=np.random.default_rng(seed))
-    dyn = Langevin(atoms, timestep_fs * units.fs, temperature_K=temperature_k,
-                   friction=0.01 / units.fs, rng=np.random.default_rng(seed + 1))
+    dyn = langevin(atoms, temperature_k, timestep_fs=timestep_fs, friction_per_fs=0.01,
+                   seed=seed, zero_momentum=False)
     log: dict[str, list] = {"disagreement": [], "called_at": []}
     for step in range(steps):
         dyn.run(1)

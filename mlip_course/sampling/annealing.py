@@ -7,12 +7,12 @@ An instant quench (a plain relaxation) is the limit of infinitely fast cooling.
 from __future__ import annotations
 
 import numpy as np
-from ase import Atoms, units
+from ase import Atoms
 from ase.calculators.calculator import Calculator
-from ase.md.langevin import Langevin
-from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary, ZeroRotation
+from ase.md.velocitydistribution import ZeroRotation
 
 from .clusters import relax
+from .md import langevin
 
 
 def anneal(atoms: Atoms, calc: Calculator, *, t_start_k: float, steps: int,
@@ -25,11 +25,9 @@ def anneal(atoms: Atoms, calc: Calculator, *, t_start_k: float, steps: int,
     """
     atoms = atoms.copy()
     relax(atoms, calc, fmax=0.5)
-    MaxwellBoltzmannDistribution(atoms, temperature_K=t_start_k, rng=np.random.default_rng(seed))
-    Stationary(atoms)
+    dyn = langevin(atoms, t_start_k, timestep_fs=timestep_fs, friction_per_fs=friction_per_fs,
+                   seed=seed)
     ZeroRotation(atoms)
-    dyn = Langevin(atoms, timestep_fs * units.fs, temperature_K=t_start_k,
-                   friction=friction_per_fs / units.fs, rng=np.random.default_rng(seed + 1))
     for temperature in np.linspace(t_start_k, 0.0, stages):
         dyn.set_temperature(temperature_K=float(temperature))
         dyn.run(steps // stages)

@@ -17,6 +17,24 @@ def _snapshot(atoms: Atoms, **info: object) -> Atoms:
     return snap
 
 
+def langevin(atoms: Atoms, temperature_k: float, *, timestep_fs: float = 2.0,
+             friction_per_fs: float = 0.01, seed: int = 0, init_velocities: bool = True,
+             zero_momentum: bool = True) -> Langevin:
+    """Seeded Langevin NVT dynamics on ``atoms`` (which must carry a calculator).
+
+    With ``init_velocities``, velocities are drawn from Maxwell-Boltzmann at ``temperature_k``
+    (generator seeded with ``seed``) and, with ``zero_momentum``, the total momentum is removed.
+    The thermostat's noise uses ``seed + 1``.
+    """
+    if init_velocities:
+        MaxwellBoltzmannDistribution(atoms, temperature_K=temperature_k,
+                                     rng=np.random.default_rng(seed))
+        if zero_momentum:
+            Stationary(atoms)
+    return Langevin(atoms, timestep_fs * units.fs, temperature_K=temperature_k,
+                    friction=friction_per_fs / units.fs, rng=np.random.default_rng(seed + 1))
+
+
 def sample_nvt(atoms: Atoms, calc, temperature_k: float, steps: int, every: int,
                *, timestep_fs: float = 2.0, friction_per_fs: float = 0.01, seed: int = 0,
                equilibrate: int = 0, init_velocities: bool = True) -> list[Atoms]:
@@ -25,12 +43,8 @@ def sample_nvt(atoms: Atoms, calc, temperature_k: float, steps: int, every: int,
     ``atoms`` is advanced in place, so calls can be chained (melt, then quench, ...).
     """
     atoms.calc = calc
-    if init_velocities:
-        MaxwellBoltzmannDistribution(atoms, temperature_K=temperature_k,
-                                     rng=np.random.default_rng(seed))
-        Stationary(atoms)
-    dyn = Langevin(atoms, timestep_fs * units.fs, temperature_K=temperature_k,
-                   friction=friction_per_fs / units.fs, rng=np.random.default_rng(seed + 1))
+    dyn = langevin(atoms, temperature_k, timestep_fs=timestep_fs, friction_per_fs=friction_per_fs,
+                   seed=seed, init_velocities=init_velocities)
     if equilibrate:
         dyn.run(equilibrate)
     frames: list[Atoms] = []

@@ -235,15 +235,12 @@ def biased_md(atoms: Atoms, calc: Calculator, bias, cv, *, steps: int, temperatu
               timestep_fs: float = 2.0, friction_per_fs: float = 0.01, seed: int = 0
               ) -> np.ndarray:
     """Langevin MD on ``calc`` + ``bias``; the bias is updated every step. Returns the CV trace."""
-    from ase.md.langevin import Langevin
-    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+    from .md import langevin
 
     atoms = atoms.copy()
     atoms.calc = BiasedCalculator(calc, bias)
-    MaxwellBoltzmannDistribution(atoms, temperature_K=temperature_k,
-                                 rng=np.random.default_rng(seed))
-    dyn = Langevin(atoms, timestep_fs * units.fs, temperature_K=temperature_k,
-                   friction=friction_per_fs / units.fs, rng=np.random.default_rng(seed + 1))
+    dyn = langevin(atoms, temperature_k, timestep_fs=timestep_fs,
+                   friction_per_fs=friction_per_fs, seed=seed, zero_momentum=False)
     trace: list[float] = []
 
     def observe():
