@@ -38,3 +38,17 @@ def test_parameter_count_and_unfitted_error():
     assert LinearPotential(desc).n_parameters == 1 + 6 + 21
     with pytest.raises(RuntimeError, match="not fitted"):
         LinearPotential(desc).predict(rattled_cu(1)[0])
+
+
+@pytest.mark.parametrize("quadratic", [False, True])
+def test_analytic_design_rows_match_autograd(quadratic):
+    import torch
+
+    atoms = rattled_cu(1, seed=4)[0]
+    atoms.symbols[[0, 7]] = "Au"
+    model = LinearPotential(RadialBasis(["Cu", "Au"], cutoff=4.5, n_basis=5), quadratic=quadratic)
+    e_row, f_rows = model.design_rows(atoms)
+    pos = torch.as_tensor(atoms.positions, dtype=torch.float64)
+    jac = torch.autograd.functional.jacobian(lambda p: model._summed(atoms, p), pos)
+    assert e_row == pytest.approx(model._summed(atoms, pos).numpy(), abs=1e-10)
+    assert f_rows == pytest.approx(-jac.reshape(jac.shape[0], -1).T.numpy(), abs=1e-10)

@@ -93,11 +93,9 @@ def verify(name: str, root: Path | None = None, *, max_net_force: float = 0.05,
 
 def energy_residuals(frames: list[Atoms]) -> np.ndarray:
     """Per-atom energy residuals of a least-squares fit E ~ sum_el n_el * e_el."""
-    elements = sorted({s for a in frames for s in a.get_chemical_symbols()})
-    counts = np.array([[a.get_chemical_symbols().count(e) for e in elements] for a in frames], float)
-    energy = np.array([a.get_potential_energy() for a in frames])
-    coef, *_ = np.linalg.lstsq(counts, energy, rcond=None)
-    return (energy - counts @ coef) / counts.sum(axis=1)
+    from ..sampling.hygiene import reference_energies, residual_per_atom
+
+    return residual_per_atom(frames, reference_energies(frames, strict=False))
 
 
 def split_by_origin(frames: list[Atoms], test_fraction: float = 0.15,

@@ -80,6 +80,27 @@ class RadialBasis:
         rows = torch.as_tensor(i)[:, None].expand(-1, nb)
         return out.index_put((rows, column), g, accumulate=True)
 
+    def pair_terms(self, atoms: Atoms) -> dict[str, np.ndarray]:
+        """Per-pair pieces of the features and their analytic derivatives (NumPy).
+
+        Returns ``i``, ``j`` (pair atoms), ``column`` (P, n_basis) feature columns of atom i
+        that the pair feeds, ``g`` and ``dg`` (P, n_basis): the Gaussians times cutoff and
+        their derivative with respect to r_ij, and ``unit`` (P, 3): (r_j - r_i) / r_ij.
+        ``G[i, column] += g``; moving atom j by dx changes it by ``dg * (unit . dx)``.
+        """
+        i, j, shift = neighbour_pairs(atoms, self.cutoff)
+        vec = atoms.positions[j] - atoms.positions[i] + shift @ np.asarray(atoms.cell)
+        r = np.linalg.norm(vec, axis=1)
+        fc = 0.5 * (np.cos(np.pi * r / self.cutoff) + 1.0)
+        dfc = -0.5 * np.pi / self.cutoff * np.sin(np.pi * r / self.cutoff)
+        x = r[:, None] - self.centres
+        gauss = np.exp(-(x**2) / (2 * self.width**2))
+        g = gauss * fc[:, None]
+        dg = gauss * (dfc[:, None] - fc[:, None] * x / self.width**2)
+        nb = len(self.centres)
+        column = (self._species_index(atoms)[j] * nb)[:, None] + np.arange(nb)
+        return {"i": i, "j": j, "column": column, "g": g, "dg": dg, "unit": vec / r[:, None]}
+
     def create(self, atoms: Atoms) -> np.ndarray:
         """Features (n_atoms, n_features) as a NumPy array."""
         pos = torch.as_tensor(atoms.positions, dtype=torch.float64)

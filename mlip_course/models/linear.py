@@ -63,13 +63,45 @@ class LinearPotential:
         return out.index_add(0, species, terms).reshape(-1)
 
     def design_rows(self, atoms: Atoms) -> tuple[np.ndarray, np.ndarray]:
-        """Energy row (P,) and force rows (3N, P) of the least-squares design matrix."""
+        """Energy row (P,) and force rows (3N, P) of the least-squares design matrix.
+
+        Analytic when the descriptor offers ``pair_terms`` (as RadialBasis does), otherwise
+        by automatic differentiation of the summed features."""
+        if hasattr(self.descriptor, "pair_terms"):
+            return self._analytic_rows(atoms)
         pos = torch.as_tensor(atoms.positions, dtype=torch.float64)
         jac = torch.autograd.functional.jacobian(lambda p: self._summed(atoms, p), pos,
                                                  vectorize=True)
         energy_row = self._summed(atoms, pos).detach().numpy()
         force_rows = -jac.reshape(jac.shape[0], -1).T.numpy()
         return energy_row, force_rows
+
+    def _analytic_rows(self, atoms: Atoms) -> tuple[np.ndarray, np.ndarray]:
+        pt = self.descriptor.pair_terms(atoms)
+        n, nf, nt = len(atoms), self.descriptor.n_features, self.n_terms
+        species = self.descriptor._species_index(atoms)
+        g = np.zeros((n, nf))
+        np.add.at(g, (pt["i"][:, None], pt["column"]), pt["g"])
+        terms = np.hstack([np.ones((n, 1)), self._phi(torch.as_tensor(g)).numpy()])
+        energy_row = np.zeros((len(self.descriptor.species), nt))
+        np.add.at(energy_row, species, terms)
+        # d(terms of atom i)/d r_ij for every pair: (P, n_terms)
+        npair = len(pt["i"])
+        dg = np.zeros((npair, nf))
+        np.put_along_axis(dg, pt["column"], pt["dg"], axis=1)
+        dterms = np.zeros((npair, nt))
+        dterms[:, 1:1 + nf] = dg
+        if self.quadratic:
+            gi = g[pt["i"]]
+            a, b = self._triu.numpy()
+            dterms[:, 1 + nf:] = gi[:, a] * dg[:, b] + dg[:, a] * gi[:, b]
+        # F_m = -dE/dr_m; r_ij grows when j moves along unit and when i moves against it
+        contrib = dterms[:, None, :] * pt["unit"][:, :, None]          # (P, 3, n_terms)
+        forces = np.zeros((n, 3, len(self.descriptor.species), nt))
+        block = species[pt["i"]]
+        np.add.at(forces, (pt["j"], slice(None), block), -contrib)
+        np.add.at(forces, (pt["i"], slice(None), block), contrib)
+        return energy_row.reshape(-1), forces.reshape(3 * n, -1)
 
     def fit(self, frames: Sequence[Atoms]) -> "LinearPotential":
         """Closed-form ridge fit to energies (per atom) and forces of labelled frames."""

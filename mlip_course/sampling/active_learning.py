@@ -124,10 +124,11 @@ def pool_learning(pool: Sequence[Atoms], test: Sequence[Atoms], reference: Calcu
 def on_the_fly(atoms: Atoms, committee: LinearCommittee, training: list[Atoms],
                reference: Calculator, *, threshold: float, steps: int,
                temperature_k: float, timestep_fs: float = 2.0, seed: int = 0
-               ) -> dict[str, list]:
+               ) -> dict:
     """NVT MD driven by the committee mean; when the disagreement exceeds ``threshold``
     (eV/A) the current frame is labelled by ``reference``, added to ``training`` and the
-    committee is refitted. Returns the per-step disagreement and the steps that called."""
+    committee is refitted. Returns the per-step disagreement, the steps that called and the
+    final configuration (``"atoms"``, to continue the run, e.g. at another temperature)."""
     from ..calculator import MLIPCalculator
     from .md import langevin
 
@@ -135,7 +136,7 @@ def on_the_fly(atoms: Atoms, committee: LinearCommittee, training: list[Atoms],
     atoms.calc = MLIPCalculator(committee)
     dyn = langevin(atoms, temperature_k, timestep_fs=timestep_fs, friction_per_fs=0.01,
                    seed=seed, zero_momentum=False)
-    log: dict[str, list] = {"disagreement": [], "called_at": []}
+    log: dict = {"disagreement": [], "called_at": []}
     for step in range(steps):
         dyn.run(1)
         frame = atoms.copy()
@@ -146,4 +147,5 @@ def on_the_fly(atoms: Atoms, committee: LinearCommittee, training: list[Atoms],
             committee.fit(training)
             atoms.calc.reset()
             log["called_at"].append(step)
+    log["atoms"] = atoms.copy()
     return log
