@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 from pathlib import Path
@@ -56,8 +57,8 @@ def qm9(columns: list[str] | None = None, max_heavy: int | None = None) -> "pand
 def qm9_atoms(row) -> Atoms:
     """An ``Atoms`` object for one QM9 row (needs ``Elements`` and ``XYZ_Ang``); its energy
     (U0, eV) is attached when the row has ``U0_eV``. Molecules: no cell, no periodicity."""
-    symbols = json.loads(row["Elements"].replace("'", '"'))
-    positions = np.array(json.loads(row["XYZ_Ang"]))
+    symbols = ast.literal_eval(row["Elements"])
+    positions = np.array(ast.literal_eval(row["XYZ_Ang"]), dtype=float)  # has "0." -- not JSON
     atoms = Atoms(symbols, positions=positions)
     atoms.info.update(qm9_index=int(row["Index"]), smiles=row.get("SMILES", ""))
     if "U0_eV" in row:
