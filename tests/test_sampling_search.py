@@ -125,3 +125,35 @@ def test_committee_disagrees_more_off_the_training_set():
                                 quadratic=False, seed=0).fit(cold)
     assert committee.disagreement(hot[-1]) > committee.disagreement(cold[-1])
     assert committee.force_rmse(cold) < 0.1
+
+
+def test_diffusion_denoiser_is_equivariant_and_samples_valid_clusters():
+    import torch
+    from scipy.spatial.transform import Rotation
+
+    from mlip_course.sampling.clusters import lj_calculator, random_cluster, relax
+    from mlip_course.sampling.generative import ClusterDiffusion, EquivariantDenoiser
+
+    net = EquivariantDenoiser(10, hidden=8, layers=2)
+    x = torch.randn(2, 7, 3)
+    x = x - x.mean(1, keepdim=True)
+    rot = torch.tensor(Rotation.from_euler("xyz", [10, 50, -30], degrees=True).as_matrix(),
+                       dtype=torch.float32)
+    perm = torch.randperm(7)
+    t = torch.tensor([3, 7])
+    out = net(x, t)
+    assert torch.allclose(net(x @ rot.T, t), out @ rot.T, atol=1e-5)
+    assert torch.allclose(net(x[:, perm], t), out[:, perm], atol=1e-5)
+
+    rng = np.random.default_rng(0)
+    frames = []
+    for _ in range(4):
+        atoms = random_cluster(["Ar"] * 7, rng)
+        relax(atoms, lj_calculator(), fmax=1e-2)
+        frames.append(atoms)
+    model = ClusterDiffusion(n_steps=20, seed=1)
+    losses = model.fit(frames, iterations=100)
+    samples = model.sample(3)
+    assert len(samples) == 3 and all(len(s) == 7 for s in samples) and np.isfinite(losses).all()
+    d = samples[0].get_all_distances()[np.triu_indices(7, 1)]
+    assert d.min() >= model.min_distance - 1e-6

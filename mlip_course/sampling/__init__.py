@@ -8,5 +8,6 @@ One module per method (review 001, "Structure sampling"):
 - ``clusters``: LJ/EMT toy clusters, random starts, relaxation, call counting;
 - ``basin_hopping``, ``genetic`` (ase-ga), ``pso``, ``annealing``: global search;
 - ``metadynamics``: collective variables, (well-tempered) metadynamics, adaptive biasing force;
-- ``active_learning``: query-by-committee, pool-based and on the fly.
+- ``active_learning``: query-by-committee, pool-based and on the fly;
+- ``generative``: a denoising diffusion model with an E(n)-equivariant denoiser.
 """
