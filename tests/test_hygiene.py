@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 from ase import units
-from ase.calculators.singlepoint import SinglePointCalculator
 from ase.cluster import Icosahedron
 from ase.optimize import BFGS
 
 from mlip_course.descriptors import RadialBasis
+from mlip_course.io import label
 from mlip_course.reference import emt_toy
 from mlip_course.sampling.hygiene import (Standardiser, deduplicate, find_outliers, random_split,
                                           reference_energies, residual_per_atom)
@@ -23,18 +23,11 @@ def test_deduplicate_sees_through_rotation_and_permutation():
 
 
 def test_find_outliers_catches_unit_slips_and_overlaps():
-    frames = []
-    for atoms in rattled_cu(8, seed=3):  # give the toy energies a DFT-like total-energy offset
-        a = atoms.copy()
-        a.calc = SinglePointCalculator(a, energy=atoms.get_potential_energy() - 100.0 * len(a),
-                                       forces=atoms.get_forces())
-        frames.append(a)
-    hartree = frames[2].copy()
-    hartree.calc = SinglePointCalculator(hartree, energy=frames[2].get_potential_energy() / 27.2,
-                                         forces=frames[2].get_forces())
-    bohr = frames[3].copy()
-    bohr.calc = SinglePointCalculator(bohr, energy=frames[3].get_potential_energy(),
-                                      forces=frames[3].get_forces() * 51.4 * 10)
+    # give the toy energies a DFT-like total-energy offset
+    frames = [label(a, a.get_potential_energy() - 100.0 * len(a), a.get_forces())
+              for a in rattled_cu(8, seed=3)]
+    hartree = label(frames[2], frames[2].get_potential_energy() / 27.2, frames[2].get_forces())
+    bohr = label(frames[3], frames[3].get_potential_energy(), frames[3].get_forces() * 51.4 * 10)
     flags = find_outliers(frames + [hartree, bohr])
     assert set(flags) == {8, 9}
     assert "force" in flags[9] and "energy" in flags[8]
@@ -47,8 +40,7 @@ def test_reference_energies_recover_known_values():
         a = atoms.copy()
         a.symbols[: 4 * k] = "Au"
         n_au = 4 * k
-        a.calc = SinglePointCalculator(a, energy=-3.0 * (len(a) - n_au) - 5.0 * n_au + 0.01 * k)
-        mixed.append(a)
+        mixed.append(label(a, -3.0 * (len(a) - n_au) - 5.0 * n_au + 0.01 * k, atoms.get_forces()))
     refs = reference_energies(mixed)
     assert refs["Cu"] == pytest.approx(-3.0, abs=0.01) and refs["Au"] == pytest.approx(-5.0, abs=0.01)
     assert np.abs(residual_per_atom(mixed, refs)).max() < 0.001

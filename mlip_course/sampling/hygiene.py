@@ -19,7 +19,7 @@ from ase import Atoms
 
 
 def fingerprints(frames: Sequence[Atoms], descriptor) -> np.ndarray:
-    """One vector per frame: the mean and the sorted-by-norm spread of the per-atom
+    """One vector per frame: the mean and the standard deviation over atoms of the per-atom
     descriptor (invariant to atom order, rotation and translation). Shape (n_frames, 2F)."""
     out = []
     for atoms in frames:
@@ -97,18 +97,22 @@ def find_outliers(frames: Sequence[Atoms], *, max_force: float = 20.0,
             if d.min() < min_distance:
                 bad[i] = f"atoms {d.min():.2f} A apart"
 
+    _, counts = composition_matrix(frames)
+    energy = np.array([a.get_potential_energy() for a in frames])
+
     def deviation(fit_on: list[int]) -> np.ndarray:
-        refs = reference_energies([frames[k] for k in fit_on], strict=False)
-        resid = residual_per_atom(frames, refs)
+        coef, *_ = np.linalg.lstsq(counts[fit_on], energy[fit_on], rcond=None)
+        resid = (energy - counts @ coef) / counts.sum(axis=1)
         return np.abs(resid - np.median(resid[fit_on]))
 
     fit_on = [k for k in range(len(frames)) if k not in bad]
-    while True:  # drop the worst frame from the fit until every fitted frame is within bounds
-        dev = deviation(fit_on)
+    dev = deviation(fit_on) if fit_on else np.zeros(len(frames))
+    while len(fit_on) > 2:  # drop the worst frame from the fit until every fitted one passes
         worst = max(fit_on, key=lambda k: dev[k])
-        if dev[worst] <= max_energy_residual or len(fit_on) <= 2:
+        if dev[worst] <= max_energy_residual:
             break
         fit_on.remove(worst)
+        dev = deviation(fit_on)
     for i in np.flatnonzero(dev > max_energy_residual):
         bad.setdefault(int(i), f"energy {dev[i]:.1f} eV/atom off the reference-energy fit")
     return dict(sorted(bad.items()))
