@@ -5,11 +5,11 @@ import pytest
 from ase import Atoms
 from ase.calculators.emt import EMT
 
-from mlip_course.sampling.clusters import (LJ13_MINIMUM, Counted, LJCluster, lj_calculator,
-                                           random_cluster, relax)
+from mlip_course.sampling.clusters import (LJ13_MINIMUM, BudgetExhausted, Counted, LJCluster,
+                                           lj_calculator, random_cluster, relax)
 from mlip_course.sampling.metadynamics import (AdaptiveBiasingForce, AtomCoordinate,
                                                BiasedCalculator, CoordinationNumber,
-                                               Metadynamics)
+                                               Metadynamics, RadiusOfGyration)
 
 
 def test_lj_cluster_matches_ase_and_finite_differences():
@@ -62,9 +62,10 @@ def test_genetic_search_runs_and_improves():
     assert trace[-1] < -15.5      # LJ7 minimum: -16.505384
 
 
-def test_coordination_gradient_matches_finite_differences():
+@pytest.mark.parametrize("cv", [CoordinationNumber(0, [1, 2, 3, 4, 5], r0=1.3),
+                                RadiusOfGyration()])
+def test_cv_gradient_matches_finite_differences(cv):
     atoms = random_cluster("Ar6", np.random.default_rng(1), min_distance=0.9)
-    cv = CoordinationNumber(0, [1, 2, 3, 4, 5], r0=1.3)
     g = cv.gradient(atoms.positions)
     h = 1e-6
     for i, k in ((0, 0), (3, 2)):
@@ -157,3 +158,70 @@ def test_diffusion_denoiser_is_equivariant_and_samples_valid_clusters():
     assert len(samples) == 3 and all(len(s) == 7 for s in samples) and np.isfinite(losses).all()
     d = samples[0].get_all_distances()[np.triu_indices(7, 1)]
     assert d.min() >= model.min_distance - 1e-6
+
+
+def test_counted_records_and_enforces_budget():
+    calc = Counted(lj_calculator(), record=True, limit=3)
+    atoms = random_cluster("Ar5", np.random.default_rng(0))
+    atoms.calc = calc
+    for k in range(3):
+        atoms.positions[0, 0] += 0.01
+        atoms.get_potential_energy()
+    assert calc.calls == 3 and len(calc.frames) == 3
+    assert np.allclose(calc.frames[-1][0], atoms.positions)
+    atoms.positions[0, 0] += 0.01
+    with pytest.raises(BudgetExhausted):
+        atoms.get_potential_energy()
+
+
+def test_gaussian_bias_forces_and_soft_direction():
+    from mlip_course.sampling.ssw import GaussianBias, soft_direction
+
+    atoms = random_cluster("Ar6", np.random.default_rng(2))
+    relax(atoms, lj_calculator())
+    n = soft_direction(atoms, lj_calculator(), np.random.default_rng(0).normal(size=18))
+    r = atoms.positions - atoms.positions.mean(axis=0)
+    assert np.linalg.norm(n) == pytest.approx(1.0)
+    assert np.allclose(n.reshape(-1, 3).sum(axis=0), 0, atol=1e-10)          # no translation
+    for axis in np.eye(3):                                                     # no rotation
+        assert abs(n @ np.cross(axis, r).ravel()) < 1e-10
+    bias = GaussianBias(lj_calculator(), height=1.0, width=0.3)
+    bias.walls.append((atoms.positions.ravel() - 0.1 * n, n))
+    moved = atoms.copy()
+    moved.calc = bias
+    f = moved.get_forces()
+    h = 1e-5
+    moved.positions[1, 2] += h
+    e_up = moved.get_potential_energy()
+    moved.positions[1, 2] -= 2 * h
+    fd = -(e_up - moved.get_potential_energy()) / (2 * h)
+    assert f[1, 2] == pytest.approx(fd, rel=1e-5, abs=1e-7)
+
+
+def test_ssw_finds_lj13_minimum():
+    from mlip_course.sampling.ssw import stochastic_surface_walk
+
+    walk = stochastic_surface_walk(random_cluster("Ar13", np.random.default_rng(1)),
+                                   Counted(lj_calculator()), steps=6, seed=1)
+    assert walk.trace == sorted(walk.trace, reverse=True) and len(walk.minima) == 6
+    assert walk.trace[-1] == pytest.approx(LJ13_MINIMUM, abs=1e-3)
+
+
+def test_coverage_fingerprint_invariance_and_curves():
+    from mlip_course.sampling.coverage import coverage_curves, distance_fingerprint
+
+    rng = np.random.default_rng(0)
+    atoms = random_cluster("Ar8", rng)
+    fp = distance_fingerprint(atoms.positions)
+    moved = atoms.copy()
+    moved.rotate(37, "z")
+    moved.translate([1.0, -2.0, 0.5])
+    moved = moved[rng.permutation(8)]
+    assert np.allclose(distance_fingerprint(moved.positions), fp)
+    spread = rng.normal(size=(200, 4))
+    runs = {"broad": (spread, np.zeros(200)),
+            "narrow": (0.01 * spread + spread[0], np.zeros(200)),
+            "too hot": (spread, np.full(200, 10.0))}
+    curves = coverage_curves(runs, np.array([10, 200]), e_window=(-1.0, 1.0), n_cells=16)
+    assert curves["broad"][1] > 0.9 and curves["narrow"][1] <= 2 / 16
+    assert curves["too hot"].max() == 0.0 and curves["broad"][0] <= curves["broad"][1]

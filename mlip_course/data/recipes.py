@@ -6,7 +6,7 @@ its seed, and tags every candidate with ``origin`` (the group), ``phase`` and ``
 Splits hold out whole origins, so correlated frames of one trajectory never straddle
 train and test.
 
-Sampling methods used (review 001, "Structure sampling"): random displacements and strains of
+Sampling methods used (Ran et al. 2024, "Structure sampling"): random displacements and strains of
 crystals; point defects (vacancies, antisites); surfaces; molecular dynamics of the liquid at
 several temperatures and melt-quench to the amorphous state, driven by a cheap model (CHGNet
 0.3.0, weights in its wheel). CHGNet only *chooses* geometries: every label is CP2K.

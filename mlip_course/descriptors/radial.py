@@ -1,6 +1,6 @@
 """Radial (two-body) symmetry functions: Gaussians of neighbour distances, element-resolved.
 
-For atom i, neighbour element s and Gaussian k (Behler's G2, review 001 eq. for ACSF):
+For atom i, neighbour element s and Gaussian k (Behler's G2; Ran et al. 2024, ACSF equations):
 
     G[i, s, k] = sum_{j in s, r_ij < r_c} exp(-(r_ij - mu_k)^2 / (2 sigma^2)) * f_c(r_ij),
     f_c(r) = (cos(pi r / r_c) + 1) / 2.

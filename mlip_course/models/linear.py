@@ -4,7 +4,7 @@
 
 The energy is linear in the weights, and so are the forces F = -dE/dr. Fitting energies and
 forces together is therefore one ridge least-squares problem with a closed-form solution --
-the idea behind SNAP, linear MTP and linear ACE (the polynomial family of review 000).
+the idea behind SNAP, linear MTP and linear ACE (the polynomial family of Wang et al. 2024).
 """
 
 from __future__ import annotations

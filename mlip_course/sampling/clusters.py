@@ -49,23 +49,38 @@ def lj_calculator() -> Calculator:
     return LJCluster()
 
 
+class BudgetExhausted(RuntimeError):
+    """Raised by :class:`Counted` when a method asks for more calls than its budget."""
+
+
 class Counted(Calculator):
-    """Wrap a calculator and count its energy/force evaluations (``.calls``)."""
+    """Wrap a calculator and count its energy/force evaluations (``.calls``).
+
+    With ``record=True`` every evaluated geometry and energy is kept in ``.frames`` (the
+    configurations a reference code would have labelled); with ``limit`` set, the call after
+    the ``limit``-th raises :class:`BudgetExhausted`, so any method can be run to equal cost.
+    """
 
     implemented_properties = ["energy", "forces", "free_energy"]
 
-    def __init__(self, inner: Calculator):
+    def __init__(self, inner: Calculator, *, record: bool = False, limit: int | None = None):
         super().__init__()
         self.inner = inner
         self.calls = 0
+        self.record, self.limit = record, limit
+        self.frames: list[tuple[np.ndarray, float]] = []
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        if self.limit is not None and self.calls >= self.limit:
+            raise BudgetExhausted(f"budget of {self.limit} calls used")
         super().calculate(atoms, properties, system_changes)
         work = self.atoms.copy()
         work.calc = self.inner
         self.calls += 1
         energy = work.get_potential_energy()
         self.results = {"energy": energy, "free_energy": energy, "forces": work.get_forces()}
+        if self.record:
+            self.frames.append((self.atoms.positions.copy(), float(energy)))
 
 
 def random_cluster(symbols: str | list[str], rng: np.random.Generator, *,

@@ -68,6 +68,18 @@ class CoordinationNumber:
         return grad
 
 
+class RadiusOfGyration:
+    """CV: radius of gyration of a cluster, sqrt(mean_i |r_i - r_c|^2) (all atoms)."""
+
+    def value(self, positions: np.ndarray) -> float:
+        d = positions - positions.mean(axis=0)
+        return float(np.sqrt((d**2).sum(axis=1).mean()))
+
+    def gradient(self, positions: np.ndarray) -> np.ndarray:
+        d = positions - positions.mean(axis=0)
+        return d / (len(positions) * self.value(positions))
+
+
 @dataclass
 class Metadynamics:
     """History-dependent Gaussian bias on one CV (heights in eV, widths in CV units).
@@ -77,7 +89,7 @@ class Metadynamics:
     and F(xi) = -(T + dT)/dT * V(xi); ``temperature_k`` (T) is then needed too.
     """
 
-    cv: AtomCoordinate | CoordinationNumber
+    cv: AtomCoordinate | CoordinationNumber | RadiusOfGyration
     height: float
     width: float
     stride: int
