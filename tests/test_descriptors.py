@@ -1,55 +1,106 @@
+"""Descriptors: from-scratch ACSF against dscribe, invariances, known failures, selection."""
+
 import numpy as np
 import pytest
-import torch
 from ase.build import bulk
 
-from mlip_course.descriptors import RadialBasis
+from mlip_course.descriptors import checks
+from mlip_course.descriptors.ace import ACE
+from mlip_course.descriptors.acsf import ACSF, WeightedACSF
+from mlip_course.descriptors.deeppot import DeepPotDescriptor
+from mlip_course.descriptors.graph import GraphDescriptor
+from mlip_course.descriptors.library import Bispectrum, soap
+from mlip_course.descriptors.mtp import MomentTensors
+from mlip_course.descriptors.selection import cur_select, farthest_point_sampling
+from mlip_course.descriptors.wyckoff import WyckoffDescriptor
+
+SPECIES = ["Ge", "Te", "Sb"]
+G2 = [[0.5, 1.0], [1.0, 2.5], [0.2, 3.5]]
+G4 = [[0.01, 1, 1], [0.02, 2, -1]]
+G5 = [[0.01, 4, 1]]
 
 
-def test_shape_and_invariance(cu_frames):
-    desc = RadialBasis(["Cu"], cutoff=4.5, n_basis=6)
-    atoms = cu_frames[0]
-    g = desc.create(atoms)
-    assert g.shape == (32, 6) and desc.n_features == 6
-    moved = atoms.copy()
-    moved.rotate(50, "y", rotate_cell=True)
-    moved.translate([1.0, 2.0, -0.5])
-    moved.wrap()
-    order = np.random.default_rng(0).permutation(len(moved))
-    np.testing.assert_allclose(desc.create(moved[order]), g[order], atol=1e-10)
+def gete(seed: int = 1):
+    atoms = bulk("GeTe", "rocksalt", a=6.0).repeat(2)
+    atoms.rattle(0.1, seed=seed)
+    return atoms
 
 
-def test_element_resolved_blocks():
-    atoms = bulk("GeTe", "rocksalt", a=6.0, cubic=True).repeat(2)
-    desc = RadialBasis(["Ge", "Te"], cutoff=4.0, n_basis=5)
-    g = desc.create(atoms)
-    ge = np.array(atoms.get_chemical_symbols()) == "Ge"
-    # Nearest neighbours (3 A) of Ge are Te: the Te block carries the first-shell peak.
-    assert g[ge, 5:].sum() > g[ge, :5].sum()
+@pytest.mark.parametrize("periodic", [True, False])
+def test_acsf_matches_dscribe(periodic):
+    from dscribe.descriptors import ACSF as DscribeACSF
+
+    atoms = gete()
+    atoms[3].symbol = "Sb"
+    if not periodic:
+        atoms = atoms[:7]
+        atoms.pbc = False
+    ours = ACSF(SPECIES, 5.0, G2, G4, G5).create(atoms)
+    ref = DscribeACSF(species=SPECIES, r_cut=5.0, g2_params=G2, g4_params=G4, g5_params=G5,
+                      periodic=periodic).create(atoms)
+    assert ours.shape == ref.shape
+    assert np.abs(ours - ref).max() < 1e-8
 
 
-def test_smooth_at_cutoff():
+@pytest.mark.parametrize("make", [
+    lambda: ACSF(["Ge", "Te"], 5.0, G2, G4), lambda: WeightedACSF(["Ge", "Te"], 5.0, G2, G4),
+    lambda: MomentTensors(["Ge", "Te"]), lambda: ACE(["Ge", "Te"]),
+    lambda: DeepPotDescriptor(["Ge", "Te"]), lambda: GraphDescriptor(["Ge", "Te"])])
+def test_from_scratch_descriptors_are_invariant(make):
+    desc, atoms = make(), gete()
+    assert desc.create(atoms).shape == (len(atoms), desc.n_features)
+    for check in (checks.translation_error, checks.rotation_error, checks.permutation_error):
+        assert check(desc, atoms) < 1e-9
+
+
+def test_three_body_descriptors_cannot_tell_the_degenerate_pair_apart():
+    a, b = checks.degenerate_environments()
+    generic = checks.degenerate_environments()[0]
+    generic.positions[2] = [0.0, 2.5, 0.0]          # a different, non-degenerate ring
+    for desc in (ACSF(["Ge", "Te"], 5.0, G2, G4), ACE(["Ge", "Te"]),
+                 soap(["Ge", "Te"], periodic=False)):
+        assert checks.distance(desc, a, generic) > 1e-3          # it does see other changes
+        assert checks.distance(desc, a, b) < 1e-10               # ... but not this one
+    for desc in (Bispectrum(["Ge", "Te"]), MomentTensors(["Ge", "Te"])):  # 4-body terms
+        assert checks.distance(desc, a, b) > 1e-3
+
+
+def test_cutoff_continuity_smooth_and_cgcnn_jump():
+    assert checks.cutoff_jump(ACSF(["Ge", "Te"], 5.0, G2, G4), 5.0) < 1.0
+    assert checks.cutoff_jump(DeepPotDescriptor(["Ge", "Te"]), 5.0) < 1.0
+    assert checks.cutoff_jump(GraphDescriptor(["Ge", "Te"]), 5.0) > 100.0
+
+
+def test_wyckoff_sees_symmetry_only():
     from ase import Atoms
 
-    desc = RadialBasis(["Cu"], cutoff=4.0, n_basis=4)
-    values = []
-    for r in (3.999, 4.001):
-        values.append(desc.create(Atoms("Cu2", positions=[[0, 0, 0], [r, 0, 0]])))
-    assert np.abs(values[0] - values[1]).max() < 1e-5
+    from mlip_course.descriptors.wyckoff import symmetry
+
+    ideal = bulk("GeTe", "rocksalt", a=6.0).repeat(2)
+    small = ideal.copy()
+    small.rattle(0.01, seed=0)
+    assert symmetry(ideal)[0] == 225 and symmetry(small)[0] == 225     # within symprec 0.1
+    strict = WyckoffDescriptor(["Ge", "Te"], symprec=1e-4)
+    assert symmetry(gete(1), symprec=1e-4)[0] == 1                      # rattled: P1
+    assert np.allclose(strict.create(gete(1)), strict.create(gete(2)))  # not unique
+    assert not np.allclose(strict.create(ideal), strict.create(gete(1)))
+    with pytest.raises(ValueError, match="periodic"):
+        strict.create(Atoms("Ge", pbc=False))
 
 
-def test_torch_features_are_differentiable(cu_frames):
-    desc = RadialBasis(["Cu"], cutoff=4.5, n_basis=6)
-    atoms = cu_frames[1]
-    pos = torch.tensor(atoms.positions, requires_grad=True)
-    desc.torch_features(atoms, pos).sum().backward()
-    assert pos.grad is not None and torch.isfinite(pos.grad).all()
-
-
-def test_helpful_errors():
+def test_unknown_elements_fail_clearly():
     with pytest.raises(ValueError, match="Unknown element"):
-        RadialBasis(["Qq"])
-    with pytest.raises(ValueError, match="must exceed"):
-        RadialBasis(["Cu"], cutoff=1.0)
-    with pytest.raises(ValueError, match="also has \\['Te'\\]"):
-        RadialBasis(["Ge"]).create(bulk("GeTe", "rocksalt", a=6.0))
+        ACSF(["Ge", "Xx"])
+    with pytest.raises(ValueError, match="add them|Add them"):
+        ACE(["Ge"]).create(gete())
+
+
+def test_selection():
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(size=(50, 3)), [[10, 10, 10]]])
+    assert 50 in farthest_point_sampling(x, 2)
+    cols = rng.normal(size=(40, 3))
+    x = np.c_[cols, cols @ rng.normal(size=(3, 5))]     # 8 columns, rank 3
+    chosen = cur_select(x, 3)
+    assert len(set(chosen)) == 3
+    assert np.linalg.matrix_rank(x[:, chosen]) == 3

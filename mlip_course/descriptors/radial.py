@@ -15,35 +15,18 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from ase import Atoms
-from ase.data import atomic_numbers
 
-
-def neighbour_pairs(atoms: Atoms, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(i, j, shift) for every ordered pair closer than ``cutoff`` (periodic images included).
-
-    The Cartesian shift of j is ``shift @ cell``.
-    """
-    from matscipy.neighbours import neighbour_list
-
-    if atoms.pbc.any() and np.any(atoms.cell.lengths()[atoms.pbc] == 0):
-        raise ValueError("Periodic atoms need a cell; set atoms.cell or atoms.pbc = False.")
-    if not atoms.pbc.any():
-        atoms = atoms.copy()
-        span = np.ptp(atoms.positions, axis=0) + 2 * cutoff + 1.0
-        atoms.cell = np.diag(span)
-        atoms.center()
-    i, j, shift = neighbour_list("ijS", atoms, cutoff)
-    return i, j, shift
+from .neighbours import check_species, neighbour_pairs, species_index
 
 
 class RadialBasis:
     """Element-resolved Gaussian radial symmetry functions (``n_basis`` per neighbour element)."""
 
+    local = True
+
     def __init__(self, species: Sequence[str], cutoff: float = 5.0, n_basis: int = 8,
                  r_min: float = 1.5, width: float | None = None):
-        unknown = [s for s in species if s not in atomic_numbers]
-        if unknown:
-            raise ValueError(f"Unknown element(s) {unknown}; use chemical symbols like 'Cu'.")
+        check_species(species)
         if cutoff <= r_min:
             raise ValueError(f"cutoff ({cutoff} A) must exceed r_min ({r_min} A).")
         self.species = list(species)
@@ -56,13 +39,7 @@ class RadialBasis:
         return len(self.species) * len(self.centres)
 
     def _species_index(self, atoms: Atoms) -> np.ndarray:
-        symbols = atoms.get_chemical_symbols()
-        missing = sorted(set(symbols) - set(self.species))
-        if missing:
-            raise ValueError(f"The descriptor was built for {self.species}; the structure also "
-                             f"has {missing}. Add them to `species`.")
-        lookup = {s: k for k, s in enumerate(self.species)}
-        return np.array([lookup[s] for s in symbols])
+        return species_index(atoms, self.species)
 
     def torch_features(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
         """Differentiable features (n_atoms, n_features) at ``positions`` (float64 tensor)."""
