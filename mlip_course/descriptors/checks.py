@@ -139,3 +139,28 @@ def degenerate_environments(radius: float = 2.5, centre: str = "Ge", neighbour: 
         return Atoms(centre + neighbour * len(sites), positions=np.vstack([[0, 0, 0], pos]),
                      pbc=False)
     return ring([0, 1, 3, 4]), ring([0, 1, 2, 5])
+
+
+def evaluate(desc, atoms: Atoms, dataset: Sequence[Atoms], pair: tuple[Atoms, Atoms],
+             reference_pair: tuple[Atoms, Atoms], r_cut: float | None = None) -> dict[str, float]:
+    """All seven criteria for one descriptor, as a dict of numbers (one table row).
+
+    ``atoms`` is the test structure for invariance, continuity and timing; ``dataset`` gives
+    the effective rank; ``pair`` should be hard to tell apart and ``reference_pair`` an
+    ordinary pair of different structures: uniqueness = d(pair) / d(reference_pair), so ~0
+    means the descriptor confuses the pair. ``r_cut`` (local descriptors) adds the slope
+    across the cutoff.
+    """
+    rows = [np.atleast_2d(_create(desc, a)) for a in dataset]
+    x = np.concatenate(rows)
+    return {
+        "translation": translation_error(desc, atoms),
+        "rotation": rotation_error(desc, atoms),
+        "permutation": permutation_error(desc, atoms),
+        "uniqueness": distance(desc, *pair) / max(distance(desc, *reference_pair), 1e-300),
+        "lipschitz": lipschitz(desc, atoms),
+        "cutoff_slope": cutoff_jump(desc, r_cut) if r_cut else float("nan"),
+        "features": float(x.shape[1]),
+        "effective_rank": effective_rank(x),
+        "us_per_atom": 1e6 * time_per_atom(desc, atoms),
+    }

@@ -19,10 +19,14 @@ from .neighbours import check_species, species_index
 
 
 class _Dscribe:
-    """Adapter: dscribe descriptor + flags; ``create`` accepts one Atoms."""
+    """Adapter: dscribe descriptor + flags; ``create`` accepts one Atoms.
 
-    def __init__(self, inner, local: bool, name: str):
-        self.inner, self.local, self.name = inner, local, name
+    dscribe fixes ``periodic`` at construction; with ``finite`` given (the same descriptor
+    built with periodic=False) structures without pbc use it, so one object serves both.
+    """
+
+    def __init__(self, inner, local: bool, name: str, finite=None):
+        self.inner, self.local, self.name, self.finite = inner, local, name, finite
 
     @property
     def n_features(self) -> int:
@@ -35,9 +39,10 @@ class _Dscribe:
             extra = sorted({s for s in atoms.get_chemical_symbols()
                             if atomic_numbers[s] not in species})
             raise ValueError(f"{self.name} was built without {extra}; add them to `species`.")
+        inner = self.finite if self.finite is not None and not atoms.pbc.any() else self.inner
         with warnings.catch_warnings():  # dscribe calls ASE's deprecated get_calculator()
             warnings.simplefilter("ignore", FutureWarning)
-            return np.asarray(self.inner.create(atoms), float)
+            return np.asarray(inner.create(atoms), float)
 
 
 def coulomb_matrix(n_atoms_max: int, permutation: str = "sorted_l2", seed: int = 0,
@@ -76,9 +81,10 @@ def mbtr(species: Sequence[str], r_max: float = 8.0, n: int = 60, sigma: float =
     geometry = {"function": "inverse_distance"}
     grid = {"min": 1.0 / r_max, "max": 1.0, "n": n, "sigma": sigma / r_max}
     weighting = {"function": "exp", "scale": 0.5, "threshold": 1e-3}
-    return _Dscribe(MBTR(species=check_species(species), geometry=geometry, grid=grid,
-                         weighting=weighting, periodic=periodic, normalization="l2"),
-                    False, "mbtr")
+    def make(p: bool):
+        return MBTR(species=check_species(species), geometry=geometry, grid=grid,
+                    weighting=weighting, periodic=p, normalization="l2")
+    return _Dscribe(make(periodic), False, "mbtr", finite=make(False))
 
 
 def soap(species: Sequence[str], r_cut: float = 5.0, n_max: int = 6, l_max: int = 4,
@@ -89,8 +95,11 @@ def soap(species: Sequence[str], r_cut: float = 5.0, n_max: int = 6, l_max: int 
     from dscribe.descriptors import SOAP
 
     kw = {"weighting": weighting} if weighting else {}
-    return _Dscribe(SOAP(species=check_species(species), r_cut=r_cut, n_max=n_max, l_max=l_max,
-                         sigma=sigma, periodic=periodic, **kw), True, "soap")
+
+    def make(p: bool):
+        return SOAP(species=check_species(species), r_cut=r_cut, n_max=n_max, l_max=l_max,
+                    sigma=sigma, periodic=p, **kw)
+    return _Dscribe(make(periodic), True, "soap", finite=make(False))
 
 
 class Bispectrum:
