@@ -75,12 +75,14 @@ def sine_matrix(n_atoms_max: int, permutation: str = "sorted_l2") -> _Dscribe:
 def mbtr(species: Sequence[str], r_max: float = 8.0, n: int = 60, sigma: float = 0.1,
          periodic: bool = True) -> _Dscribe:
     """Many-body tensor representation (Huo & Rupp), k = 2: inverse-distance distributions
-    per element pair, exponentially damped, normalised per structure."""
+    per element pair, damped as exp(-r / r0) with r0 chosen so that pairs beyond ``r_max``
+    weigh less than 1e-3 (they are dropped), normalised per structure."""
     from dscribe.descriptors import MBTR
 
     geometry = {"function": "inverse_distance"}
     grid = {"min": 1.0 / r_max, "max": 1.0, "n": n, "sigma": sigma / r_max}
-    weighting = {"function": "exp", "scale": 0.5, "threshold": 1e-3}
+    weighting = {"function": "exp", "scale": float(np.log(1e3) / r_max), "threshold": 1e-3}
+
     def make(p: bool):
         return MBTR(species=check_species(species), geometry=geometry, grid=grid,
                     weighting=weighting, periodic=p, normalization="l2")
