@@ -160,3 +160,10 @@ def test_table_summarises_frames(cu_frames):
     assert len(df) == len(cu_frames) and set(df.phase.isna()) == {True}
     assert (df.force_max >= df.force_rms).all()
     assert df.volume_per_atom.iloc[0] == pytest.approx(3.61**3 / 4, rel=1e-6)
+
+
+def test_candidates_read_unlabelled_geometries(toy_root):
+    frames = data.candidates("toy", "run0", toy_root)
+    assert len(frames) > 0 and all(len(a) > 0 for a in frames)
+    with pytest.raises(FileNotFoundError, match="known"):
+        data.candidates("toy", "missing", toy_root)

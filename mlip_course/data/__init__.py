@@ -178,5 +178,17 @@ def frames(name: str, root: Path | None = None) -> list[Atoms]:
     return read_dataset(data_dir(name, root) / "frames.xyz")
 
 
+def candidates(name: str, origin: str, root: Path | None = None) -> list[Atoms]:
+    """The sampled (cheap-model) geometries of one origin of ``name``, labelled or not yet:
+    for analyses that need structures but no DFT labels (e.g. descriptor maps)."""
+    from ase.io import read
+
+    path = data_dir(name, root) / "candidates" / f"{origin}.xyz"
+    if not path.exists():
+        known = sorted(p.stem for p in path.parent.glob("*.xyz"))
+        raise FileNotFoundError(f"No candidates '{origin}' in data/{name}; known: {known}")
+    return read(path, ":")
+
+
 __all__ = ["Split", "available", "manifest", "verify", "load", "frames", "table", "split_by_origin",
-           "energy_residuals"]
+           "energy_residuals", "candidates"]
