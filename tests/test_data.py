@@ -167,3 +167,21 @@ def test_candidates_read_unlabelled_geometries(toy_root):
     assert len(frames) > 0 and all(len(a) > 0 for a in frames)
     with pytest.raises(FileNotFoundError, match="known"):
         data.candidates("toy", "missing", toy_root)
+
+
+def test_labelling_order_interleaves_phases_and_spreads_trajectories():
+    from ase import Atoms
+
+    from mlip_course.data.build import _round_robin, _spread
+
+    for n in (1, 2, 5, 15):
+        assert sorted(_spread(n)) == list(range(n))
+    assert _spread(15)[:3] == [0, 14, 7]
+    def group(name, phase, n):
+        return [Atoms("Cu", info={"phase": phase, "candidate_id": f"{name}/{k:03d}"})
+                for k in range(n)]
+    cands = {"c1": group("c1", "crystal", 3), "c2": group("c2", "crystal", 3),
+             "c3": group("c3", "crystal", 3), "q": group("q", "amorphous", 9)}
+    order = [a.info["candidate_id"] for a in _round_robin(cands)]
+    assert sorted(order) == sorted(a.info["candidate_id"] for g in cands.values() for a in g)
+    assert order[:4] == ["q/000", "c1/000", "q/008", "c2/000"]      # phases alternate

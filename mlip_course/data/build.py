@@ -22,7 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from ase import Atoms
@@ -78,14 +78,39 @@ def _labelled(path: Path) -> list[Atoms]:
     return read_dataset(path) if path.exists() else []
 
 
-def _round_robin(cands: dict[str, list[Atoms]]) -> list[Atoms]:
-    """Interleave groups so a partial dataset covers every phase."""
-    order, depth = [], max((len(v) for v in cands.values()), default=0)
-    for k in range(depth):
-        for name in sorted(cands):
-            if k < len(cands[name]):
-                order.append(cands[name][k])
+def _spread(n: int) -> list[int]:
+    """0, n-1, then midpoints of the gaps, widest first: a trajectory's first, last and middle
+    frames come early (e.g. both the hot start and the cold end of a melt-quench)."""
+    if n <= 0:
+        return []
+    order, gaps = [0] + ([n - 1] if n > 1 else []), [(0, n - 1)]
+    while gaps:
+        gaps.sort(key=lambda g: g[0] - g[1])        # widest first, then earliest
+        lo, hi = gaps.pop(0)
+        if hi - lo < 2:
+            continue
+        mid = (lo + hi) // 2
+        order.append(mid)
+        gaps += [(lo, mid), (mid, hi)]
     return order
+
+
+def _round_robin(cands: dict[str, list[Atoms]]) -> list[Atoms]:
+    """Labelling order: interleave phases, within a phase its groups, and within a group take
+    frames in :func:`_spread` order -- so a partial dataset covers every phase evenly and
+    each trajectory end to end."""
+    by_phase: dict[str, list[list[Atoms]]] = defaultdict(list)
+    for name in sorted(cands):
+        if cands[name]:
+            group = [cands[name][k] for k in _spread(len(cands[name]))]
+            by_phase[str(cands[name][0].info.get("phase", "?"))].append(group)
+    streams = []
+    for phase in sorted(by_phase):
+        groups = by_phase[phase]
+        depth = max(len(g) for g in groups)
+        streams.append([g[k] for k in range(depth) for g in groups if k < len(g)])
+    depth = max((len(s) for s in streams), default=0)
+    return [s[k] for k in range(depth) for s in streams if k < len(s)]
 
 
 def build(name: str, n: int | None = None, root: Path | None = None,
