@@ -22,7 +22,8 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers
 
-from .neighbours import check_species, cosine_cutoff, neighbour_vectors, species_index
+from .neighbours import (check_species, cosine_cutoff, neighbour_pairs, neighbour_vectors,
+                         species_index)
 
 
 def _triplets(i: np.ndarray, n_atoms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -119,6 +120,63 @@ class ACSF:
         values = np.concatenate(terms, axis=1)
         cols = base + pair[:, None] * per + np.arange(per)
         np.add.at(out, (np.repeat(centre, per), cols.ravel()), values.ravel())
+
+
+    def torch_features(self, atoms: Atoms, positions: "torch.Tensor") -> "torch.Tensor":
+        """The same features as :meth:`create`, differentiable with respect to ``positions``
+        (a float64 tensor of shape (n_atoms, 3)), for forces by automatic differentiation."""
+        import torch
+
+        n, nc = len(atoms), self.n_channels
+        channel, weight = self._channels(atoms)
+        i, j, shift = neighbour_pairs(atoms, self.r_cut)
+        order = np.argsort(i, kind="stable")
+        i, j, shift = i[order], j[order], shift[order]
+        dt, dev = positions.dtype, positions.device
+        cell = torch.as_tensor(np.asarray(atoms.cell), dtype=dt, device=dev)
+        vec = positions[j] - positions[i] + torch.as_tensor(shift, dtype=dt, device=dev) @ cell
+        r = torch.linalg.norm(vec, dim=1)
+        w = torch.as_tensor(weight, dtype=dt, device=dev)
+
+        def fcut(x):
+            return torch.where(x < self.r_cut, 0.5 * (torch.cos(torch.pi * x / self.r_cut) + 1),
+                               torch.zeros_like(x))
+
+        fc = fcut(r)
+        per = 1 + len(self.g2)
+        g2 = torch.as_tensor(self.g2, dtype=dt, device=dev)
+        radial = torch.cat([fc[:, None], torch.exp(-g2[:, 0] * (r[:, None] - g2[:, 1]) ** 2)
+                            * fc[:, None]], dim=1) * w[j][:, None]
+        out = torch.zeros(n * self.n_features, dtype=dt, device=dev)
+        cols = torch.as_tensor(channel[j][:, None] * per + np.arange(per), device=dev)
+        flat = torch.as_tensor(i, device=dev)[:, None] * self.n_features + cols
+        out = out.index_add(0, flat.reshape(-1), radial.reshape(-1))
+        if len(self.g4) + len(self.g5):
+            centre, a, b = _triplets(i, n)
+            if len(centre):
+                rij, rik = r[a], r[b]
+                rjk = torch.linalg.norm(vec[a] - vec[b], dim=1)
+                cos = (vec[a] * vec[b]).sum(1) / (rij * rik)
+                ca, cb = channel[j[a]], channel[j[b]]
+                hi, lo = np.maximum(ca, cb), np.minimum(ca, cb)
+                pair = hi * (hi + 1) // 2 + lo
+                ww = w[j[a]] * w[j[b]]
+                terms = []
+                for params, with_jk in ((self.g4, True), (self.g5, False)):
+                    if not len(params):
+                        continue
+                    p = torch.as_tensor(params, dtype=dt, device=dev)
+                    d2 = rij**2 + rik**2 + (rjk**2 if with_jk else 0.0)
+                    cut = fc[a] * fc[b] * (fcut(rjk) if with_jk else 1.0)
+                    ang = 2.0 * (0.5 * (1.0 + p[:, 2] * cos[:, None])) ** p[:, 1]
+                    terms.append(ang * torch.exp(-p[:, 0] * d2[:, None]) * (cut * ww)[:, None])
+                values = torch.cat(terms, dim=1)
+                k = len(self.g4) + len(self.g5)
+                base = nc * (1 + len(self.g2))
+                cols = base + pair[:, None] * k + np.arange(k)
+                flat = torch.as_tensor(centre[:, None] * self.n_features + cols, device=dev)
+                out = out.index_add(0, flat.reshape(-1), values.reshape(-1))
+        return out.reshape(n, self.n_features)
 
 
 class WeightedACSF(ACSF):

@@ -1,0 +1,163 @@
+"""One training loop for every torch model of the course (energy + force loss).
+
+A model is a ``torch.nn.Module`` with ``energy(atoms, positions) -> 0-d tensor`` (eV), a
+``species`` list and a ``reference`` buffer of per-element energies; optionally
+``fit_scaling(frames)``. :func:`train` fits the reference energies by least squares, then
+minimises
+
+    L = mean_frames[ ((E - E_ref) / N)^2 + w_F * mean_atoms |F - F_ref|^2 ]
+
+with Adam, keeping the weights with the lowest validation loss (early stopping). Forces are
+minus the autograd gradient of the energy. :func:`save` / :func:`load` store the config and a
+state dict (loaded with ``weights_only=True``); :class:`TorchPredictor` plugs a trained model
+into :class:`mlip_course.calculator.MLIPCalculator`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from ase import Atoms
+
+from . import device as pick_device
+from .sampling.hygiene import reference_energies
+
+
+def energy_and_forces(model, atoms: Atoms, *, create_graph: bool = False
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(E, F) tensors for ``atoms``; F = -dE/dR by autograd (``create_graph`` for training)."""
+    dev = next(model.buffers()).device
+    pos = torch.tensor(atoms.positions, dtype=torch.float64, device=dev, requires_grad=True)
+    energy = model.energy(atoms, pos)
+    (grad,) = torch.autograd.grad(energy, pos, create_graph=create_graph)
+    return energy, -grad
+
+
+def fit_reference(model, frames: Sequence[Atoms]) -> dict[str, float]:
+    """Least-squares per-element energies (eV) into ``model.reference``; returns them."""
+    refs = reference_energies(frames, strict=False)
+    values = [refs.get(s, 0.0) for s in model.species]
+    model.reference.copy_(torch.as_tensor(values, dtype=model.reference.dtype))
+    return dict(zip(model.species, values))
+
+
+def _loss(model, frames: Sequence[Atoms], force_weight: float, create_graph: bool):
+    total = 0.0
+    for atoms in frames:
+        e, f = energy_and_forces(model, atoms, create_graph=create_graph)
+        f_ref = torch.as_tensor(atoms.get_forces(), dtype=f.dtype, device=f.device)
+        de = (e - atoms.get_potential_energy()) / len(atoms)
+        total = total + de**2 + force_weight * ((f - f_ref) ** 2).sum(dim=1).mean()
+    return total / len(frames)
+
+
+def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | None = None, *,
+          epochs: int = 100, lr: float = 3e-3, batch_size: int = 4, force_weight: float = 1.0,
+          patience: int = 20, seed: int = 0, progress: bool = True,
+          device: str | None = None) -> dict[str, list[float]]:
+    """Fit ``model`` in place; return the history of training and validation losses."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    dev = torch.device(device or pick_device())
+    model.to(dev)
+    fit_reference(model, train_frames)
+    if hasattr(model, "fit_scaling"):
+        model.fit_scaling(train_frames)
+    valid = list(valid_frames) if valid_frames else list(train_frames)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=patience // 3)
+    history: dict[str, list[float]] = {"train": [], "valid": []}
+    best, best_state, waited = np.inf, copy.deepcopy(model.state_dict()), 0
+    from tqdm.auto import tqdm
+
+    bar = tqdm(range(epochs), disable=not progress, desc=type(model).__name__)
+    for _ in bar:
+        order = rng.permutation(len(train_frames))
+        running = 0.0
+        for start in range(0, len(order), batch_size):
+            batch = [train_frames[k] for k in order[start:start + batch_size]]
+            opt.zero_grad()
+            loss = _loss(model, batch, force_weight, create_graph=True)
+            loss.backward()
+            opt.step()
+            running += float(loss.detach()) * len(batch)
+        v = float(_loss(model, valid, force_weight, create_graph=False).detach())
+        sched.step(v)
+        history["train"].append(running / len(train_frames))
+        history["valid"].append(v)
+        bar.set_postfix(train=f"{history['train'][-1]:.3g}", valid=f"{v:.3g}")
+        if v < best:
+            best, best_state, waited = v, copy.deepcopy(model.state_dict()), 0
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    model.load_state_dict(best_state)
+    return history
+
+
+def evaluate(model, frames: Sequence[Atoms]) -> dict[str, float]:
+    """Energy (meV/atom) and force (meV/A) RMSE and MAE on ``frames``."""
+    de, df = [], []
+    for atoms in frames:
+        e, f = energy_and_forces(model, atoms)
+        de.append((float(e.detach()) - atoms.get_potential_energy()) / len(atoms))
+        df.append((f.detach().cpu().numpy() - atoms.get_forces()).ravel())
+    de, df = 1000 * np.array(de), 1000 * np.concatenate(df)
+    return {"energy_rmse_mev_per_atom": float(np.sqrt(np.mean(de**2))),
+            "energy_mae_mev_per_atom": float(np.mean(np.abs(de))),
+            "force_rmse_mev_per_ang": float(np.sqrt(np.mean(df**2))),
+            "force_mae_mev_per_ang": float(np.mean(np.abs(df)))}
+
+
+def n_parameters(model) -> int:
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+class TorchPredictor:
+    """``predict(atoms) -> (energy, forces)`` for :class:`~mlip_course.calculator.MLIPCalculator`."""
+
+    def __init__(self, model):
+        self.model = model.eval()
+
+    def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:
+        e, f = energy_and_forces(self.model, atoms)
+        return float(e.detach()), f.detach().cpu().numpy()
+
+
+def _registry() -> dict[str, type]:
+    from .models.bpnn import BehlerParrinello
+
+    return {"bpnn": BehlerParrinello}
+
+
+def save(model, folder: str | Path) -> Path:
+    """Write ``model.json`` (kind + config) and ``model.pt`` (state dict) into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "model.json").write_text(json.dumps({"kind": model.kind, "config": model.config},
+                                                  indent=1))
+    torch.save(model.state_dict(), folder / "model.pt")
+    return folder
+
+
+def load(folder: str | Path):
+    """Rebuild a model saved by :func:`save` (weights loaded with ``weights_only=True``)."""
+    folder = Path(folder)
+    meta = json.loads((folder / "model.json").read_text())
+    registry = _registry()
+    if meta["kind"] not in registry:
+        raise ValueError(f"Unknown model kind {meta['kind']!r}; known: {sorted(registry)}")
+    model = registry[meta["kind"]](**meta["config"])
+    model.load_state_dict(torch.load(folder / "model.pt", weights_only=True, map_location="cpu"))
+    return model.eval()
+
+
+__all__ = ["train", "evaluate", "energy_and_forces", "fit_reference", "save", "load",
+           "TorchPredictor", "n_parameters"]

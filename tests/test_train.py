@@ -1,0 +1,62 @@
+"""The one training loop, on a Behler-Parrinello network and EMT toy data."""
+
+import numpy as np
+import pytest
+import torch
+from ase.build import bulk
+
+from mlip_course.calculator import MLIPCalculator
+from mlip_course.io import label
+from mlip_course.models.bpnn import BehlerParrinello
+from mlip_course.reference import emt_toy
+from mlip_course.train import (TorchPredictor, energy_and_forces, evaluate, load, n_parameters,
+                               save, train)
+
+
+def cu_frames(n, seed):
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        atoms = bulk("Cu", cubic=True).repeat(2)
+        atoms.set_cell(atoms.cell * rng.uniform(0.97, 1.03), scale_atoms=True)
+        atoms.rattle(0.08, seed=int(rng.integers(1 << 30)))
+        atoms.calc = emt_toy()
+        out.append(label(atoms, atoms.get_potential_energy(), atoms.get_forces()))
+    return out
+
+
+def small_model():
+    return BehlerParrinello(["Cu"], r_cut=4.0, g2=[[1.0, r] for r in (2.0, 2.5, 3.0, 3.5)],
+                            g4=[[0.01, 1.0, 1.0], [0.01, 1.0, -1.0]], hidden=(8,), seed=0)
+
+
+def test_bpnn_forces_are_minus_the_energy_gradient():
+    model = small_model()
+    atoms = cu_frames(1, 0)[0]
+    e, f = energy_and_forces(model, atoms)
+    h = 1e-5
+    moved = atoms.copy()
+    moved.positions[3, 0] += h
+    up = float(model.energy(moved, torch.tensor(moved.positions)).detach())
+    moved.positions[3, 0] -= 2 * h
+    down = float(model.energy(moved, torch.tensor(moved.positions)).detach())
+    assert float(f[3, 0]) == pytest.approx(-(up - down) / (2 * h), rel=1e-5, abs=1e-8)
+
+
+def test_training_lowers_errors_and_the_model_round_trips(tmp_path):
+    train_set, test_set = cu_frames(8, 1), cu_frames(3, 2)
+    model = small_model()
+    before = evaluate(model, test_set)
+    history = train(model, train_set, test_set, epochs=10, lr=1e-2, batch_size=4,
+                    force_weight=1.0, patience=40, progress=False, device="cpu")
+    after = evaluate(model, test_set)
+    assert min(history["valid"]) < 0.5 * history["valid"][0]
+    assert after["force_rmse_mev_per_ang"] < 0.5 * before["force_rmse_mev_per_ang"]
+    assert n_parameters(model) > 0
+    loaded = load(save(model, tmp_path / "bpnn"))
+    atoms = test_set[0]
+    e1, f1 = TorchPredictor(model).predict(atoms)
+    e2, f2 = TorchPredictor(loaded).predict(atoms)
+    assert e1 == pytest.approx(e2, abs=1e-10) and np.allclose(f1, f2, atol=1e-10)
+    atoms.calc = MLIPCalculator(TorchPredictor(loaded))
+    assert atoms.get_potential_energy() == pytest.approx(e1, abs=1e-10)
