@@ -159,5 +159,67 @@ def load(folder: str | Path):
     return model.eval()
 
 
+def _species(frames: Sequence[Atoms]) -> list[str]:
+    from ase.data import atomic_numbers
+
+    return sorted({s for a in frames for s in a.get_chemical_symbols()}, key=atomic_numbers.get)
+
+
+#: Default hyper-parameters per model for a few-hundred-frame data set on 2 CPU cores.
+DEFAULTS = {"bpnn": {"model": {"r_cut": 5.0, "hidden": [32, 32]},
+                     "train": {"epochs": 150, "lr": 3e-3, "batch_size": 4, "force_weight": 1.0,
+                               "patience": 25}}}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m mlip_course.train --model bpnn --train A.xyz --test B.xyz --out DIR``."""
+    import argparse
+
+    from . import quick
+    from .io import read_dataset
+
+    parser = argparse.ArgumentParser(prog="python -m mlip_course.train",
+                                     description="Train a course model on an extxyz data set "
+                                                 "(energy in eV, forces in eV/A).")
+    parser.add_argument("--model", required=True, choices=sorted(DEFAULTS))
+    parser.add_argument("--train", required=True, help="training extxyz (energy + forces)")
+    parser.add_argument("--test", required=True, help="test extxyz (energy + forces)")
+    parser.add_argument("--out", required=True, help="folder for metrics.json and the model")
+    parser.add_argument("--valid-fraction", type=float, default=0.1)
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    train_frames, test_frames = read_dataset(args.train), read_dataset(args.test)
+    species = _species(list(train_frames) + list(test_frames))
+    rng = np.random.default_rng(args.seed)
+    idx = rng.permutation(len(train_frames))
+    n_valid = max(1, int(args.valid_fraction * len(train_frames))) if len(train_frames) > 4 else 0
+    valid = [train_frames[k] for k in idx[:n_valid]] or None
+    fit = [train_frames[k] for k in idx[n_valid:]]
+    defaults = DEFAULTS[args.model]
+    model = _registry()[args.model](species, **defaults["model"], seed=args.seed)
+    options = dict(defaults["train"])
+    options["epochs"] = args.epochs or (5 if quick() else options["epochs"])
+    started = time.time()
+    train(model, fit, valid, seed=args.seed, progress=True, **options)
+    seconds = time.time() - started
+    metrics = {"model": args.model, "species": species, "n_train": len(fit),
+               "n_valid": n_valid, "n_test": len(test_frames), **evaluate(model, test_frames),
+               "train_seconds": round(seconds, 1), "n_parameters": n_parameters(model)}
+    out = save(model, args.out)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    print(f"{'metric':28s} value")
+    for key in ("energy_rmse_mev_per_atom", "energy_mae_mev_per_atom", "force_rmse_mev_per_ang",
+                "force_mae_mev_per_ang", "train_seconds", "n_parameters"):
+        print(f"{key:28s} {metrics[key]:.4g}")
+    print(f"wrote {out / 'metrics.json'} and the model in {out}")
+    return 0
+
+
 __all__ = ["train", "evaluate", "energy_and_forces", "fit_reference", "save", "load",
-           "TorchPredictor", "n_parameters"]
+           "TorchPredictor", "n_parameters", "main"]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

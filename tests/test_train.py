@@ -60,3 +60,23 @@ def test_training_lowers_errors_and_the_model_round_trips(tmp_path):
     assert e1 == pytest.approx(e2, abs=1e-10) and np.allclose(f1, f2, atol=1e-10)
     atoms.calc = MLIPCalculator(TorchPredictor(loaded))
     assert atoms.get_potential_energy() == pytest.approx(e1, abs=1e-10)
+
+
+def test_train_command_on_a_dataset_outside_the_repository(tmp_path, capsys):
+    import json
+
+    from ase.io import write
+
+    from mlip_course.train import main
+
+    write(tmp_path / "train.xyz", cu_frames(6, 3), format="extxyz")
+    write(tmp_path / "test.xyz", cu_frames(2, 4), format="extxyz")
+    assert main(["--model", "bpnn", "--train", str(tmp_path / "train.xyz"), "--test",
+                 str(tmp_path / "test.xyz"), "--out", str(tmp_path / "run"), "--epochs", "2"]) == 0
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    for key in ("energy_rmse_mev_per_atom", "energy_mae_mev_per_atom", "force_rmse_mev_per_ang",
+                "force_mae_mev_per_ang", "train_seconds", "n_parameters"):
+        assert np.isfinite(metrics[key])
+    assert metrics["species"] == ["Cu"] and (tmp_path / "run" / "model.pt").exists()
+    assert "force_rmse_mev_per_ang" in capsys.readouterr().out
+    load(tmp_path / "run")
