@@ -133,8 +133,9 @@ class TorchPredictor:
 
 def _registry() -> dict[str, type]:
     from .models.bpnn import BehlerParrinello
+    from .models.schnet import SchNet
 
-    return {"bpnn": BehlerParrinello}
+    return {"bpnn": BehlerParrinello, "schnet": SchNet}
 
 
 def save(model, folder: str | Path) -> Path:
@@ -168,7 +169,10 @@ def _species(frames: Sequence[Atoms]) -> list[str]:
 #: Default hyper-parameters per model for a few-hundred-frame data set on 2 CPU cores.
 DEFAULTS = {"bpnn": {"model": {"r_cut": 5.0, "hidden": [32, 32]},
                      "train": {"epochs": 150, "lr": 3e-3, "batch_size": 4, "force_weight": 1.0,
-                               "patience": 25}}}
+                               "patience": 25}},
+            "schnet": {"model": {"r_cut": 5.0, "width": 32, "layers": 2},
+                       "train": {"epochs": 150, "lr": 2e-3, "batch_size": 4, "force_weight": 1.0,
+                                 "patience": 25}}}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

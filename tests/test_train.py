@@ -8,6 +8,7 @@ from ase.build import bulk
 from mlip_course.calculator import MLIPCalculator
 from mlip_course.io import label
 from mlip_course.models.bpnn import BehlerParrinello
+from mlip_course.models.schnet import SchNet
 from mlip_course.reference import emt_toy
 from mlip_course.train import (TorchPredictor, energy_and_forces, evaluate, load, n_parameters,
                                save, train)
@@ -30,8 +31,10 @@ def small_model():
                             g4=[[0.01, 1.0, 1.0], [0.01, 1.0, -1.0]], hidden=(8,), seed=0)
 
 
-def test_bpnn_forces_are_minus_the_energy_gradient():
-    model = small_model()
+@pytest.mark.parametrize("make", [small_model,
+                                  lambda: SchNet(["Cu"], r_cut=4.0, width=8, n_rbf=6, layers=1)])
+def test_forces_are_minus_the_energy_gradient(make):
+    model = make()
     atoms = cu_frames(1, 0)[0]
     e, f = energy_and_forces(model, atoms)
     h = 1e-5
@@ -80,3 +83,14 @@ def test_train_command_on_a_dataset_outside_the_repository(tmp_path, capsys):
     assert metrics["species"] == ["Cu"] and (tmp_path / "run" / "model.pt").exists()
     assert "force_rmse_mev_per_ang" in capsys.readouterr().out
     load(tmp_path / "run")
+
+
+def test_schnet_trains_and_round_trips(tmp_path):
+    train_set, test_set = cu_frames(8, 5), cu_frames(3, 6)
+    model = SchNet(["Cu"], r_cut=4.0, width=16, n_rbf=8, layers=1)
+    before = evaluate(model, test_set)
+    train(model, train_set, test_set, epochs=8, lr=5e-3, progress=False, device="cpu")
+    assert evaluate(model, test_set)["force_rmse_mev_per_ang"] < before["force_rmse_mev_per_ang"]
+    loaded = load(save(model, tmp_path / "schnet"))
+    e1, _ = TorchPredictor(model).predict(test_set[0])
+    assert TorchPredictor(loaded).predict(test_set[0])[0] == pytest.approx(e1, abs=1e-10)
