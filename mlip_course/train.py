@@ -132,10 +132,13 @@ class TorchPredictor:
 
 
 def _registry() -> dict[str, type]:
+    from .models.attention import AttentionPotential
     from .models.bpnn import BehlerParrinello
+    from .models.egnn import EGNN
     from .models.schnet import SchNet
 
-    return {"bpnn": BehlerParrinello, "schnet": SchNet}
+    return {"bpnn": BehlerParrinello, "schnet": SchNet, "egnn": EGNN,
+            "attention": AttentionPotential}
 
 
 def save(model, folder: str | Path) -> Path:
@@ -172,7 +175,13 @@ DEFAULTS = {"bpnn": {"model": {"r_cut": 5.0, "hidden": [32, 32]},
                                "patience": 25}},
             "schnet": {"model": {"r_cut": 5.0, "width": 32, "layers": 2},
                        "train": {"epochs": 150, "lr": 2e-3, "batch_size": 4, "force_weight": 1.0,
-                                 "patience": 25}}}
+                                 "patience": 25}},
+            "egnn": {"model": {"r_cut": 5.0, "width": 32, "layers": 3},
+                     "train": {"epochs": 150, "lr": 2e-3, "batch_size": 4, "force_weight": 1.0,
+                               "patience": 25}},
+            "attention": {"model": {"r_cut": 5.0, "width": 32, "layers": 2},
+                          "train": {"epochs": 150, "lr": 2e-3, "batch_size": 4,
+                                    "force_weight": 1.0, "patience": 25}}}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,8 @@ from ase.build import bulk
 from mlip_course.calculator import MLIPCalculator
 from mlip_course.io import label
 from mlip_course.models.bpnn import BehlerParrinello
+from mlip_course.models.attention import AttentionPotential
+from mlip_course.models.egnn import EGNN
 from mlip_course.models.schnet import SchNet
 from mlip_course.reference import emt_toy
 from mlip_course.train import (TorchPredictor, energy_and_forces, evaluate, load, n_parameters,
@@ -31,8 +33,10 @@ def small_model():
                             g4=[[0.01, 1.0, 1.0], [0.01, 1.0, -1.0]], hidden=(8,), seed=0)
 
 
-@pytest.mark.parametrize("make", [small_model,
-                                  lambda: SchNet(["Cu"], r_cut=4.0, width=8, n_rbf=6, layers=1)])
+@pytest.mark.parametrize("make", [
+    small_model, lambda: SchNet(["Cu"], r_cut=4.0, width=8, n_rbf=6, layers=1),
+    lambda: EGNN(["Cu"], r_cut=4.0, width=8, layers=2),
+    lambda: AttentionPotential(["Cu"], r_cut=4.0, width=8, n_rbf=6, layers=2)])
 def test_forces_are_minus_the_energy_gradient(make):
     model = make()
     atoms = cu_frames(1, 0)[0]
@@ -94,3 +98,26 @@ def test_schnet_trains_and_round_trips(tmp_path):
     loaded = load(save(model, tmp_path / "schnet"))
     e1, _ = TorchPredictor(model).predict(test_set[0])
     assert TorchPredictor(loaded).predict(test_set[0])[0] == pytest.approx(e1, abs=1e-10)
+
+
+@pytest.mark.parametrize("make", [lambda: EGNN(["Cu"], r_cut=4.0, width=8, layers=2),
+                                  lambda: AttentionPotential(["Cu"], r_cut=4.0, width=8,
+                                                             n_rbf=6, layers=2)])
+def test_energy_is_invariant_and_continuous(make):
+    from scipy.spatial.transform import Rotation
+
+    model, atoms = make(), cu_frames(1, 7)[0]
+    e0 = float(energy_and_forces(model, atoms)[0].detach())
+    rot = atoms.copy()
+    rot.set_cell(atoms.cell @ Rotation.random(random_state=1).as_matrix().T, scale_atoms=True)
+    perm = atoms[np.random.default_rng(0).permutation(len(atoms))]
+    for other in (rot, perm):
+        assert float(energy_and_forces(model, other)[0].detach()) == pytest.approx(e0, abs=1e-9)
+
+
+def test_attention_weights_are_normalised():
+    model, atoms = AttentionPotential(["Cu"], r_cut=4.0, width=8, n_rbf=6), cu_frames(1, 8)[0]
+    att = model.attention(atoms)
+    for w in att["weights"]:
+        sums = np.bincount(att["i"], weights=w, minlength=len(atoms))
+        assert np.allclose(sums, 1.0)

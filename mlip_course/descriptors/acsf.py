@@ -17,10 +17,14 @@ number (``WeightedACSF``): the size no longer grows with the number of elements.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers
+
+if TYPE_CHECKING:
+    import torch
 
 from .neighbours import (check_species, cosine_cutoff, neighbour_pairs, neighbour_vectors,
                          species_index)
@@ -79,7 +83,7 @@ class ACSF:
         return species_index(atoms, self.species), np.ones(len(atoms))
 
     def create(self, atoms: Atoms) -> np.ndarray:
-        n, nc = len(atoms), self.n_channels
+        n = len(atoms)
         channel, weight = self._channels(atoms)
         i, j, vec = neighbour_vectors(atoms, self.r_cut)
         r = np.linalg.norm(vec, axis=1)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 from ase import Atoms
 from torch import nn
 
-from ..descriptors.neighbours import neighbour_pairs, species_index
+from ..descriptors.neighbours import species_index
+from .edges import edges
 
 
 class Interaction(nn.Module):
@@ -58,16 +58,11 @@ class SchNet(nn.Module):
         self.double()
 
     def energy(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
-        dev, dt = positions.device, positions.dtype
-        i, j, shift = neighbour_pairs(atoms, self.r_cut)
-        cell = torch.as_tensor(np.asarray(atoms.cell), dtype=dt, device=dev)
-        vec = positions[j] - positions[i] + torch.as_tensor(shift, dtype=dt, device=dev) @ cell
-        r = torch.linalg.norm(vec, dim=1)
-        fc = 0.5 * (torch.cos(torch.pi * r / self.r_cut) + 1.0)
+        dev = positions.device
+        ii, jj, vec, r, fc = edges(atoms, positions, self.r_cut)
         rbf = torch.exp(-self.gamma * (r[:, None] - self.centres) ** 2)
         kind = torch.as_tensor(species_index(atoms, self.species), device=dev)
         x = self.embed(kind)
-        ii, jj = torch.as_tensor(i, device=dev), torch.as_tensor(j, device=dev)
         for block in self.blocks:
             x = block(x, ii, jj, rbf, fc)
         return self.readout(x).sum() + self.reference[kind].sum()

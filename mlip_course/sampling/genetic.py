@@ -31,7 +31,6 @@ def genetic_search(symbols: str, calc: Calculator, n_relaxations: int, *,
     from ase_ga.population import Population
     from ase_ga.standard_comparators import InteratomicDistanceComparator
     from ase_ga.standardmutations import MirrorMutation, RattleMutation
-    from ase_ga.utilities import closest_distances_generator
 
     rng = np.random.default_rng(seed)
     legacy_rng = np.random.RandomState(seed)
