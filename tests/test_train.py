@@ -103,7 +103,7 @@ def test_schnet_trains_and_round_trips(tmp_path):
 @pytest.mark.parametrize("make", [lambda: EGNN(["Cu"], r_cut=4.0, width=8, layers=2),
                                   lambda: AttentionPotential(["Cu"], r_cut=4.0, width=8,
                                                              n_rbf=6, layers=2)])
-def test_energy_is_invariant_and_continuous(make):
+def test_energy_is_rotation_and_permutation_invariant(make):
     from scipy.spatial.transform import Rotation
 
     model, atoms = make(), cu_frames(1, 7)[0]
