@@ -104,3 +104,22 @@ def test_selection():
     chosen = cur_select(x, 3)
     assert len(set(chosen)) == 3
     assert np.linalg.matrix_rank(x[:, chosen]) == 3
+
+
+@pytest.mark.parametrize("make", [lambda: ACSF(["Ge", "Te"], 5.0, G2, G4, G5),
+                                  lambda: WeightedACSF(["Ge", "Te"], 5.0, G2, G4),
+                                  lambda: MomentTensors(["Ge", "Te"], 5.0, n_radial=3)])
+def test_torch_features_equal_numpy_and_give_gradients(make):
+    import torch
+
+    desc, atoms = make(), gete()
+    pos = torch.tensor(atoms.positions, requires_grad=True)
+    x = desc.torch_features(atoms, pos)
+    assert np.abs(x.detach().numpy() - desc.create(atoms)).max() < 1e-10
+    (x**2).sum().backward()
+    h, moved = 1e-6, atoms.copy()
+    moved.positions[2, 1] += h
+    up = (desc.create(moved) ** 2).sum()
+    moved.positions[2, 1] -= 2 * h
+    fd = (up - (desc.create(moved) ** 2).sum()) / (2 * h)
+    assert float(pos.grad[2, 1]) == pytest.approx(fd, rel=1e-5, abs=1e-6)

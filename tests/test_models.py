@@ -52,3 +52,27 @@ def test_analytic_design_rows_match_autograd(quadratic):
     jac = torch.autograd.functional.jacobian(lambda p: model._summed(atoms, p), pos)
     assert e_row == pytest.approx(model._summed(atoms, pos).numpy(), abs=1e-10)
     assert f_rows == pytest.approx(-jac.reshape(jac.shape[0], -1).T.numpy(), abs=1e-10)
+
+
+def test_linear_mtp_fits_emt_forces():
+    """A linear moment-tensor potential (closed-form ridge) learns EMT copper forces."""
+    from ase.build import bulk
+
+    from mlip_course.descriptors.mtp import MomentTensors
+    from mlip_course.io import label
+    from mlip_course.models.linear import LinearPotential
+    from mlip_course.reference import emt_toy
+
+    frames = []
+    rng = np.random.default_rng(0)
+    for k in range(6):
+        atoms = bulk("Cu", cubic=True).repeat(2)
+        atoms.set_cell(atoms.cell * rng.uniform(0.98, 1.02), scale_atoms=True)
+        atoms.rattle(0.1, seed=k)
+        atoms.calc = emt_toy()
+        frames.append(label(atoms, atoms.get_potential_energy(), atoms.get_forces()))
+    model = LinearPotential(MomentTensors(["Cu"], 4.5, n_radial=3), quadratic=False).fit(frames[:5])
+    _, f = model.predict(frames[5])
+    err = np.sqrt(np.mean((f - frames[5].get_forces()) ** 2))
+    spread = np.sqrt(np.mean(frames[5].get_forces() ** 2))
+    assert err < 0.2 * spread

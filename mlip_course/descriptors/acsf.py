@@ -78,6 +78,10 @@ class ACSF:
         n = self.n_channels
         return n * (1 + len(self.g2)) + n * (n + 1) // 2 * (len(self.g4) + len(self.g5))
 
+    def _species_index(self, atoms: Atoms) -> np.ndarray:
+        """Element index of each atom (for models with one set of weights per element)."""
+        return species_index(atoms, self.species)
+
     def _channels(self, atoms: Atoms) -> tuple[np.ndarray, np.ndarray]:
         """Channel of each atom and its weight (1 for element-resolved ACSF)."""
         return species_index(atoms, self.species), np.ones(len(atoms))

@@ -13,12 +13,17 @@ tr(M_{c,2} M_{c',2} M_{c'',2}). In MTP these are the building blocks of a linear
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from itertools import combinations_with_replacement
 
 import numpy as np
 from ase import Atoms
 
-from .neighbours import chebyshev_radial, check_species, neighbour_vectors, species_index
+if TYPE_CHECKING:
+    import torch
+
+from .neighbours import (chebyshev_radial, check_species, neighbour_pairs, neighbour_vectors,
+                         species_index)
 
 
 class MomentTensors:
@@ -58,16 +63,52 @@ class MomentTensors:
             tensor = (tensor.reshape(len(r), -1)[:, :, None] * u[:, None, :]).reshape(len(r), -1)
         return out
 
-    def create(self, atoms: Atoms) -> np.ndarray:
-        m0, m1, m2, m3 = self.moments(atoms)
+    def _species_index(self, atoms: Atoms) -> np.ndarray:
+        return species_index(atoms, self.species)
+
+    def torch_features(self, atoms: Atoms, positions: "torch.Tensor") -> "torch.Tensor":
+        """The invariants of :meth:`create` as a differentiable function of ``positions``."""
+        import torch
+
+        dev, dt = positions.device, positions.dtype
+        n, nr = len(atoms), self.n_radial
+        c = len(self.species) * nr
+        i, j, shift = neighbour_pairs(atoms, self.r_cut)
+        cell = torch.as_tensor(np.asarray(atoms.cell), dtype=dt, device=dev)
+        vec = positions[j] - positions[i] + torch.as_tensor(shift, dtype=dt, device=dev) @ cell
+        r = torch.linalg.norm(vec, dim=1)
+        u = vec / r[:, None]
+        x = torch.clamp(2 * (r - self.r_min) / (self.r_cut - self.r_min) - 1, -1, 1)
+        cheb = [torch.ones_like(x), x]
+        for _ in range(2, nr):
+            cheb.append(2 * x * cheb[-1] - cheb[-2])
+        f = torch.stack(cheb[:nr], dim=1) * ((1 - r / self.r_cut) ** 2)[:, None]
+        chan = torch.as_tensor(species_index(atoms, self.species)[j][:, None] * nr
+                               + np.arange(nr), device=dev)
+        row = torch.as_tensor(i, device=dev)[:, None].expand(-1, nr)
+        flat_index = (row * c + chan).reshape(-1)
+        tensors = [torch.ones(len(r), 1, dtype=dt, device=dev)]
+        for _ in range(3):
+            tensors.append((tensors[-1][:, :, None] * u[:, None, :]).reshape(len(r), -1))
+        moments = []
+        for rank, t in enumerate(tensors):
+            contrib = (f[:, :, None] * t[:, None, :]).reshape(-1, 3**rank)
+            m = torch.zeros(n * c, 3**rank, dtype=dt, device=dev).index_add(0, flat_index, contrib)
+            moments.append(m.reshape((n, c) + (3,) * rank))
+        return self._contract(*moments, einsum=torch.einsum, cat=torch.cat)
+
+    def _contract(self, m0, m1, m2, m3, *, einsum=np.einsum, cat=np.concatenate):
         a, b = np.array(self._pairs).T
         feats = [m0,
-                 np.einsum("npx,npx->np", m1[:, a], m1[:, b]),
-                 np.einsum("npxy,npxy->np", m2[:, a], m2[:, b]),
-                 np.einsum("npxyz,npxyz->np", m3[:, a], m3[:, b])]
+                 einsum("npx,npx->np", m1[:, a], m1[:, b]),
+                 einsum("npxy,npxy->np", m2[:, a], m2[:, b]),
+                 einsum("npxyz,npxyz->np", m3[:, a], m3[:, b])]
         if self.three:
             p, q, s = np.array(self._m1m2m1).T
-            feats.append(np.einsum("npx,npxy,npy->np", m1[:, p], m2[:, q], m1[:, s]))
+            feats.append(einsum("npx,npxy,npy->np", m1[:, p], m2[:, q], m1[:, s]))
             p, q, s = np.array(self._triples).T
-            feats.append(np.einsum("npxy,npyz,npzx->np", m2[:, p], m2[:, q], m2[:, s]))
-        return np.concatenate(feats, axis=1)
+            feats.append(einsum("npxy,npyz,npzx->np", m2[:, p], m2[:, q], m2[:, s]))
+        return cat(feats, 1)
+
+    def create(self, atoms: Atoms) -> np.ndarray:
+        return self._contract(*self.moments(atoms))
