@@ -91,15 +91,15 @@ def lipschitz(desc, atoms: Atoms, h: float = 1e-4, trials: int = 3, seed: int = 
     return worst
 
 
-def cutoff_jump(desc, r_cut: float, symbols: str = "GeTe", delta: float = 1e-4,
-                spectator: float = 2.6) -> float:
+def cutoff_jump(desc, r_cut: float, centre: str = "Ge", neighbour: str = "Te",
+                delta: float = 1e-4, spectator: float = 2.6) -> float:
     """|D(r_c - delta) - D(r_c + delta)| / (2 delta) for the centre when a neighbour crosses
     the cutoff: a finite slope (like :func:`lipschitz`) means no jump; a jump gives ~1/delta.
 
     The centre keeps one spectator neighbour at ``spectator`` A so its environment is not empty.
     """
     def build(r: float) -> Atoms:
-        return Atoms([symbols[:2], symbols[2:], symbols[2:]],
+        return Atoms([centre, neighbour, neighbour],
                      positions=[[0, 0, 0], [r, 0, 0], [0, spectator, 0]], pbc=False)
     return distance(desc, build(r_cut - delta), build(r_cut + delta)) / (2 * delta)
 
