@@ -104,11 +104,12 @@ def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | 
 
 def evaluate(model, frames: Sequence[Atoms]) -> dict[str, float]:
     """Energy (meV/atom) and force (meV/A) RMSE and MAE on ``frames``."""
+    predictor = TorchPredictor(model) if isinstance(model, torch.nn.Module) else model
     de, df = [], []
     for atoms in frames:
-        e, f = energy_and_forces(model, atoms)
-        de.append((float(e.detach()) - atoms.get_potential_energy()) / len(atoms))
-        df.append((f.detach().cpu().numpy() - atoms.get_forces()).ravel())
+        e, f = predictor.predict(atoms)
+        de.append((e - atoms.get_potential_energy()) / len(atoms))
+        df.append((np.asarray(f) - atoms.get_forces()).ravel())
     de, df = 1000 * np.array(de), 1000 * np.concatenate(df)
     return {"energy_rmse_mev_per_atom": float(np.sqrt(np.mean(de**2))),
             "energy_mae_mev_per_atom": float(np.mean(np.abs(de))),
@@ -117,6 +118,8 @@ def evaluate(model, frames: Sequence[Atoms]) -> dict[str, float]:
 
 
 def n_parameters(model) -> int:
+    if not isinstance(model, torch.nn.Module):
+        return int(model.n_parameters)
     return int(sum(p.numel() for p in model.parameters()))
 
 
@@ -135,10 +138,11 @@ def _registry() -> dict[str, type]:
     from .models.attention import AttentionPotential
     from .models.bpnn import BehlerParrinello
     from .models.egnn import EGNN
+    from .models.linear import LinearMTP
     from .models.schnet import SchNet
 
     return {"bpnn": BehlerParrinello, "schnet": SchNet, "egnn": EGNN,
-            "attention": AttentionPotential}
+            "attention": AttentionPotential, "mtp": LinearMTP}
 
 
 def save(model, folder: str | Path) -> Path:
@@ -147,7 +151,10 @@ def save(model, folder: str | Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "model.json").write_text(json.dumps({"kind": model.kind, "config": model.config},
                                                   indent=1))
-    torch.save(model.state_dict(), folder / "model.pt")
+    if isinstance(model, torch.nn.Module):
+        torch.save(model.state_dict(), folder / "model.pt")
+    else:                                   # closed-form models: their weight vector
+        np.save(folder / "weights.npy", np.asarray(model.weights))
     return folder
 
 
@@ -159,6 +166,9 @@ def load(folder: str | Path):
     if meta["kind"] not in registry:
         raise ValueError(f"Unknown model kind {meta['kind']!r}; known: {sorted(registry)}")
     model = registry[meta["kind"]](**meta["config"])
+    if not isinstance(model, torch.nn.Module):
+        model.weights = np.load(folder / "weights.npy", allow_pickle=False)
+        return model
     model.load_state_dict(torch.load(folder / "model.pt", weights_only=True, map_location="cpu"))
     return model.eval()
 
@@ -170,7 +180,8 @@ def _species(frames: Sequence[Atoms]) -> list[str]:
 
 
 #: Default hyper-parameters per model for a few-hundred-frame data set on 2 CPU cores.
-DEFAULTS = {"bpnn": {"model": {"r_cut": 5.0, "hidden": [32, 32]},
+DEFAULTS = {"mtp": {"model": {"r_cut": 5.0, "n_radial": 3, "ridge": 1e-6}, "train": {}},
+            "bpnn": {"model": {"r_cut": 5.0, "hidden": [32, 32]},
                      "train": {"epochs": 150, "lr": 3e-3, "batch_size": 4, "force_weight": 1.0,
                                "patience": 25}},
             "schnet": {"model": {"r_cut": 5.0, "width": 32, "layers": 2},
@@ -212,10 +223,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     fit = [train_frames[k] for k in idx[n_valid:]]
     defaults = DEFAULTS[args.model]
     model = _registry()[args.model](species, **defaults["model"], seed=args.seed)
-    options = dict(defaults["train"])
-    options["epochs"] = args.epochs or (5 if quick() else options["epochs"])
     started = time.time()
-    train(model, fit, valid, seed=args.seed, progress=True, **options)
+    if isinstance(model, torch.nn.Module):
+        options = dict(defaults["train"])
+        options["epochs"] = args.epochs or (5 if quick() else options["epochs"])
+        train(model, fit, valid, seed=args.seed, progress=True, **options)
+    else:                                   # closed form: one ridge solve on all training frames
+        model.fit(list(train_frames))
     seconds = time.time() - started
     metrics = {"model": args.model, "species": species, "n_train": len(fit),
                "n_valid": n_valid, "n_test": len(test_frames), **evaluate(model, test_frames),

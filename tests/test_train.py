@@ -121,3 +121,21 @@ def test_attention_weights_are_normalised():
     for w in att["weights"]:
         sums = np.bincount(att["i"], weights=w, minlength=len(atoms))
         assert np.allclose(sums, 1.0)
+
+
+def test_train_command_fits_linear_mtp(tmp_path):
+    import json
+
+    from ase.io import write
+
+    from mlip_course.train import main
+
+    write(tmp_path / "train.xyz", cu_frames(5, 9), format="extxyz")
+    write(tmp_path / "test.xyz", cu_frames(2, 10), format="extxyz")
+    assert main(["--model", "mtp", "--train", str(tmp_path / "train.xyz"), "--test",
+                 str(tmp_path / "test.xyz"), "--out", str(tmp_path / "mtp")]) == 0
+    metrics = json.loads((tmp_path / "mtp" / "metrics.json").read_text())
+    assert metrics["force_rmse_mev_per_ang"] < 100 and metrics["n_parameters"] > 0
+    model = load(tmp_path / "mtp")
+    assert evaluate(model, cu_frames(2, 10))["force_rmse_mev_per_ang"] == pytest.approx(
+        metrics["force_rmse_mev_per_ang"], rel=1e-6)   # the test file stores rounded positions

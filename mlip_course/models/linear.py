@@ -124,3 +124,21 @@ class LinearPotential:
         energy = self._summed(atoms, pos) @ torch.as_tensor(self.weights)
         (grad,) = torch.autograd.grad(energy, pos)
         return float(energy.detach()), -grad.numpy()
+
+
+class LinearMTP(LinearPotential):
+    """Linear moment tensor potential (Shapeev 2016): a ridge fit on moment-tensor invariants.
+
+    The polynomial family's closed-form model: no gradient descent, one least-squares solve.
+    """
+
+    kind = "mtp"
+
+    def __init__(self, species: Sequence[str], r_cut: float = 5.0, n_radial: int = 3,
+                 ridge: float = 1e-6, force_weight: float = 1.0, seed: int = 0):
+        from ..descriptors.mtp import MomentTensors
+
+        self.config = {"species": list(species), "r_cut": r_cut, "n_radial": n_radial,
+                       "ridge": ridge, "force_weight": force_weight, "seed": seed}
+        super().__init__(MomentTensors(species, r_cut, n_radial=n_radial), quadratic=False,
+                         ridge=ridge, force_weight=force_weight)
