@@ -22,7 +22,7 @@ from ase import Atoms
 from torch import nn
 
 from ..descriptors.neighbours import species_index
-from .edges import edges
+from .edges import GaussianRBF, edges
 
 
 def _segment_softmax(scores: torch.Tensor, weight: torch.Tensor, index: torch.Tensor,
@@ -67,15 +67,14 @@ class AttentionPotential(nn.Module):
         self.embed = nn.Embedding(len(self.species), width)
         self.layers = nn.ModuleList(AttentionLayer(width, n_rbf) for _ in range(layers))
         self.readout = nn.Sequential(nn.Linear(width, width), nn.SiLU(), nn.Linear(width, 1))
-        self.register_buffer("centres", torch.linspace(0.0, r_cut, n_rbf))
+        self.rbf = GaussianRBF(r_cut, n_rbf)
         self.register_buffer("reference", torch.zeros(len(self.species)))
-        self.gamma = 1.0 / float(self.centres[1] - self.centres[0]) ** 2
         self.double()
 
     def _run(self, atoms: Atoms, positions: torch.Tensor):
         dev = positions.device
         ii, jj, vec, r, fc = edges(atoms, positions, self.r_cut)
-        rbf = torch.exp(-self.gamma * (r[:, None] - self.centres) ** 2)
+        rbf = self.rbf(r)
         kind = torch.as_tensor(species_index(atoms, self.species), device=dev)
         h, weights = self.embed(kind), []
         for layer in self.layers:

@@ -28,3 +28,15 @@ def edges(atoms: Atoms, positions: torch.Tensor, r_cut: float) -> Edges:
     r = torch.linalg.norm(vec, dim=1)
     fc = 0.5 * (torch.cos(torch.pi * r / r_cut) + 1.0)
     return Edges(torch.as_tensor(i, device=dev), torch.as_tensor(j, device=dev), vec, r, fc)
+
+
+class GaussianRBF(torch.nn.Module):
+    """Distances expanded in ``n`` Gaussians centred evenly on [0, r_cut] (width = spacing)."""
+
+    def __init__(self, r_cut: float, n: int):
+        super().__init__()
+        self.register_buffer("centres", torch.linspace(0.0, r_cut, n))
+        self.gamma = 1.0 / (r_cut / (n - 1)) ** 2
+
+    def forward(self, r: torch.Tensor) -> torch.Tensor:
+        return torch.exp(-self.gamma * (r[:, None] - self.centres) ** 2)

@@ -18,7 +18,7 @@ from ase import Atoms
 from torch import nn
 
 from ..descriptors.neighbours import species_index
-from .edges import edges
+from .edges import GaussianRBF, edges
 
 
 class Interaction(nn.Module):
@@ -52,15 +52,14 @@ class SchNet(nn.Module):
         self.blocks = nn.ModuleList(Interaction(width, n_rbf) for _ in range(layers))
         self.readout = nn.Sequential(nn.Linear(width, width // 2), nn.SiLU(),
                                      nn.Linear(width // 2, 1))
-        self.register_buffer("centres", torch.linspace(0.0, r_cut, n_rbf))
+        self.rbf = GaussianRBF(r_cut, n_rbf)
         self.register_buffer("reference", torch.zeros(len(self.species)))
-        self.gamma = 1.0 / float(self.centres[1] - self.centres[0]) ** 2
         self.double()
 
     def energy(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
         dev = positions.device
         ii, jj, vec, r, fc = edges(atoms, positions, self.r_cut)
-        rbf = torch.exp(-self.gamma * (r[:, None] - self.centres) ** 2)
+        rbf = self.rbf(r)
         kind = torch.as_tensor(species_index(atoms, self.species), device=dev)
         x = self.embed(kind)
         for block in self.blocks:
