@@ -60,8 +60,13 @@ def _loss(model, frames: Sequence[Atoms], force_weight: float, create_graph: boo
 def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | None = None, *,
           epochs: int = 100, lr: float = 3e-3, batch_size: int = 4, force_weight: float = 1.0,
           patience: int = 20, seed: int = 0, progress: bool = True,
-          device: str | None = None) -> dict[str, list[float]]:
-    """Fit ``model`` in place; return the history of training and validation losses."""
+          device: str | None = None, max_seconds: float | None = None
+          ) -> dict[str, list[float]]:
+    """Fit ``model`` in place; return the history of training and validation losses.
+
+    Stops after ``epochs``, after ``patience`` epochs without a better validation loss, or
+    once ``max_seconds`` have passed (the best weights so far are kept in every case)."""
+    started = time.time()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     dev = torch.device(device or pick_device())
@@ -98,6 +103,8 @@ def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | 
             waited += 1
             if waited >= patience:
                 break
+        if max_seconds is not None and time.time() - started > max_seconds:
+            break
     model.load_state_dict(best_state)
     return history
 
@@ -135,42 +142,78 @@ class TorchPredictor:
 
 
 def _registry() -> dict[str, type]:
+    """Every model kind of the course: name -> class (imported lazily: libraries are heavy)."""
     from .models.attention import AttentionPotential
     from .models.bpnn import BehlerParrinello
+    from .models.chgnet_ft import CHGNetFineTuned
+    from .models.deeppot import DeepPotSE
     from .models.egnn import EGNN
+    from .models.gap import GAP
     from .models.linear import LinearMTP
+    from .models.mace_model import MACEModel
     from .models.schnet import SchNet
+    from .models.snap import SNAP
+    from .models.sparse_kernel import KernelPotential, RandomFeaturePotential
+    from .models.torchmd import TensorNetModel, TorchMDNet
 
-    return {"bpnn": BehlerParrinello, "schnet": SchNet, "egnn": EGNN,
-            "attention": AttentionPotential, "mtp": LinearMTP}
+    kinds = (BehlerParrinello, DeepPotSE, SchNet, CHGNetFineTuned, EGNN, MACEModel, LinearMTP,
+             SNAP, GAP, KernelPotential, RandomFeaturePotential, AttentionPotential, TorchMDNet,
+             TensorNetModel)
+    return {cls.kind: cls for cls in kinds}
+
+
+#: The six families of the course and the kinds that belong to each.
+FAMILIES = {"neural network": ("bpnn", "deeppot"), "graph network": ("schnet", "chgnet"),
+            "equivariant network": ("egnn", "mace"), "polynomial": ("mtp", "snap"),
+            "Gaussian process": ("gap", "krr", "rff"),
+            "transformer": ("attention", "tnet", "tensornet")}
+
+
+def family(kind: str) -> str:
+    """The course family of a model kind."""
+    for name, kinds in FAMILIES.items():
+        if kind in kinds:
+            return name
+    raise KeyError(f"Unknown model kind {kind!r}")
 
 
 def save(model, folder: str | Path) -> Path:
-    """Write ``model.json`` (kind + config) and ``model.pt`` (state dict) into ``folder``."""
+    """Write ``model.json`` (kind + config) and the weights into ``folder``: ``model.pt`` (state
+    dict) for torch models, ``weights.npy`` for closed-form ones, the library's own files
+    (GAP XML, MACE model, SNAP coefficients, CHGNet state dict) for library models."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "model.json").write_text(json.dumps({"kind": model.kind, "config": model.config},
                                                   indent=1))
     if isinstance(model, torch.nn.Module):
         torch.save(model.state_dict(), folder / "model.pt")
+    elif hasattr(model, "save_files"):
+        model.save_files(folder)
     else:                                   # closed-form models: their weight vector
         np.save(folder / "weights.npy", np.asarray(model.weights))
     return folder
 
 
 def load(folder: str | Path):
-    """Rebuild a model saved by :func:`save` (weights loaded with ``weights_only=True``)."""
+    """Rebuild a model saved by :func:`save` (torch weights loaded with ``weights_only=True``)."""
     folder = Path(folder)
+    if not (folder / "model.json").exists():
+        raise FileNotFoundError(f"{folder} holds no model.json; save a model there with "
+                                "mlip_course.train.save or python -m mlip_course.train.")
     meta = json.loads((folder / "model.json").read_text())
     registry = _registry()
     if meta["kind"] not in registry:
         raise ValueError(f"Unknown model kind {meta['kind']!r}; known: {sorted(registry)}")
     model = registry[meta["kind"]](**meta["config"])
-    if not isinstance(model, torch.nn.Module):
+    if isinstance(model, torch.nn.Module):
+        model.load_state_dict(torch.load(folder / "model.pt", weights_only=True,
+                                         map_location="cpu"))
+        return model.eval()
+    if hasattr(model, "load_files"):
+        model.load_files(folder)
+    else:
         model.weights = np.load(folder / "weights.npy", allow_pickle=False)
-        return model
-    model.load_state_dict(torch.load(folder / "model.pt", weights_only=True, map_location="cpu"))
-    return model.eval()
+    return model
 
 
 def _species(frames: Sequence[Atoms]) -> list[str]:
@@ -179,20 +222,61 @@ def _species(frames: Sequence[Atoms]) -> list[str]:
     return sorted({s for a in frames for s in a.get_chemical_symbols()}, key=atomic_numbers.get)
 
 
-#: Default hyper-parameters per model for a few-hundred-frame data set on 2 CPU cores.
-DEFAULTS = {"mtp": {"model": {"r_cut": 5.0, "n_radial": 3, "ridge": 1e-6}, "train": {}},
-            "bpnn": {"model": {"r_cut": 5.0, "hidden": [32, 32]},
-                     "train": {"epochs": 150, "lr": 3e-3, "batch_size": 4, "force_weight": 1.0,
-                               "patience": 25}},
-            "schnet": {"model": {"r_cut": 5.0, "width": 32, "layers": 2},
-                       "train": {"epochs": 150, "lr": 2e-3, "batch_size": 4, "force_weight": 1.0,
-                                 "patience": 25}},
-            "egnn": {"model": {"r_cut": 5.0, "width": 32, "layers": 3},
-                     "train": {"epochs": 150, "lr": 2e-3, "batch_size": 4, "force_weight": 1.0,
-                               "patience": 25}},
-            "attention": {"model": {"r_cut": 5.0, "width": 32, "layers": 2},
-                          "train": {"epochs": 150, "lr": 2e-3, "batch_size": 4,
-                                    "force_weight": 1.0, "patience": 25}}}
+_NET = {"epochs": 300, "lr": 2e-3, "batch_size": 4, "force_weight": 1.0, "patience": 30,
+        "max_seconds": 900}
+#: Default hyper-parameters per model for a few-hundred-frame data set on 2 CPU cores (each
+#: finishes within ~20 min there: the networks stop at 15 min of training at the latest).
+DEFAULTS = {
+    "bpnn": {"model": {"r_cut": 5.0, "hidden": [32, 32]}, "train": {**_NET, "lr": 3e-3}},
+    "deeppot": {"model": {"r_cut": 5.0, "r_smooth": 4.0, "m1": 16, "m2": 4,
+                          "hidden": [32, 32]}, "train": {**_NET, "lr": 3e-3}},
+    "schnet": {"model": {"r_cut": 5.0, "width": 32, "layers": 2}, "train": dict(_NET)},
+    "egnn": {"model": {"r_cut": 5.0, "width": 32, "layers": 3}, "train": dict(_NET)},
+    "attention": {"model": {"r_cut": 5.0, "width": 32, "layers": 2}, "train": dict(_NET)},
+    "tnet": {"model": {"r_cut": 5.0, "width": 32, "layers": 2, "heads": 4},
+             "train": dict(_NET)},
+    "tensornet": {"model": {"r_cut": 5.0, "width": 32, "layers": 2}, "train": dict(_NET)},
+    "mtp": {"model": {"r_cut": 5.0, "n_radial": 3, "ridge": 1e-6}, "train": {}},
+    "snap": {"model": {"r_cut": 5.0, "twojmax": 6}, "train": {}},
+    "krr": {"model": {"r_cut": 5.0, "n_basis": 300}, "train": {}},
+    "rff": {"model": {"r_cut": 5.0, "n_basis": 300}, "train": {}},
+    "gap": {"model": {"r_cut": 5.0}, "train": {}},
+    "mace": {"model": {"r_cut": 5.0, "channels": 32, "max_l": 1, "epochs": 60}, "train": {}},
+    "chgnet": {"model": {"epochs": 8}, "train": {}},
+}
+#: Quick mode (MLIP_COURSE_QUICK=1): tiny versions that only show the pipeline works.
+QUICK = {"mace": {"epochs": 2, "channels": 8, "max_l": 0, "correlation": 2},
+         "chgnet": {"epochs": 1}, "gap": {"n_sparse_soap": 50}, "krr": {"n_basis": 50},
+         "rff": {"n_basis": 50}, "snap": {"twojmax": 4}}
+
+
+def build(kind: str, species: Sequence[str], seed: int = 0, quick_mode: bool = False, **over):
+    """A fresh model of ``kind`` with the default hyper-parameters (``over`` overrides)."""
+    registry = _registry()
+    if kind not in registry:
+        raise ValueError(f"Unknown model kind {kind!r}; known: {sorted(registry)}")
+    options = {**DEFAULTS[kind]["model"], **(QUICK.get(kind, {}) if quick_mode else {}), **over}
+    return registry[kind](list(species), **options, seed=seed)
+
+
+def fit(model, fit_frames: Sequence[Atoms], valid: Sequence[Atoms] | None = None, *,
+        seed: int = 0, quick_mode: bool = False, progress: bool = True, **options) -> float:
+    """Train any course model (torch loop, closed form or library program); returns seconds."""
+    started = time.time()
+    if isinstance(model, torch.nn.Module):
+        opts = {**DEFAULTS.get(model.kind, {"train": _NET})["train"], **options}
+        if quick_mode:
+            opts["epochs"] = min(opts["epochs"], 5)
+        train(model, fit_frames, valid, seed=seed, progress=progress, **opts)
+    elif getattr(model, "needs_validation", False):     # library loops with early stopping
+        model.fit(list(fit_frames), list(valid) if valid else None)
+    else:                                   # closed form: one solve on every training frame
+        model.fit(list(fit_frames) + list(valid or []))
+    return time.time() - started
+
+
+def _iterative(model) -> bool:
+    return isinstance(model, torch.nn.Module) or getattr(model, "needs_validation", False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -210,7 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--test", required=True, help="test extxyz (energy + forces)")
     parser.add_argument("--out", required=True, help="folder for metrics.json and the model")
     parser.add_argument("--valid-fraction", type=float, default=0.1)
-    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="maximum epochs (networks, MACE, CHGNet)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
@@ -220,19 +305,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     idx = rng.permutation(len(train_frames))
     n_valid = max(1, int(args.valid_fraction * len(train_frames))) if len(train_frames) > 4 else 0
     valid = [train_frames[k] for k in idx[:n_valid]] or None
-    fit = [train_frames[k] for k in idx[n_valid:]]
-    defaults = DEFAULTS[args.model]
-    model = _registry()[args.model](species, **defaults["model"], seed=args.seed)
-    started = time.time()
-    if isinstance(model, torch.nn.Module):
-        options = dict(defaults["train"])
-        options["epochs"] = args.epochs or (5 if quick() else options["epochs"])
-        train(model, fit, valid, seed=args.seed, progress=True, **options)
-    else:                                   # closed form: one ridge solve on all training frames
-        model.fit(list(train_frames))
-    seconds = time.time() - started
-    metrics = {"model": args.model, "species": species, "n_train": len(fit),
-               "n_valid": n_valid, "n_test": len(test_frames), **evaluate(model, test_frames),
+    fit_frames = [train_frames[k] for k in idx[n_valid:]]
+    over = {}
+    if args.epochs and args.model in ("mace", "chgnet"):
+        over["epochs"] = args.epochs
+    model = build(args.model, species, seed=args.seed, quick_mode=quick(), **over)
+    options = {"epochs": args.epochs} if args.epochs and isinstance(model, torch.nn.Module) \
+        else {}
+    seconds = fit(model, fit_frames, valid, seed=args.seed, quick_mode=quick(), **options)
+    metrics = {"model": args.model, "family": family(args.model), "species": species,
+               "n_train": len(fit_frames) if _iterative(model) else len(train_frames),
+               "n_valid": n_valid if _iterative(model) else 0, "n_test": len(test_frames), **evaluate(model, test_frames),
                "train_seconds": round(seconds, 1), "n_parameters": n_parameters(model)}
     out = save(model, args.out)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
@@ -245,7 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 __all__ = ["train", "evaluate", "energy_and_forces", "fit_reference", "save", "load",
-           "TorchPredictor", "n_parameters", "main"]
+           "TorchPredictor", "n_parameters", "build", "fit", "family", "FAMILIES", "DEFAULTS",
+           "main"]
 
 
 if __name__ == "__main__":

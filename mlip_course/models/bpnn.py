@@ -31,22 +31,17 @@ def mlp(n_in: int, hidden: Sequence[int]) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-class BehlerParrinello(nn.Module):
-    """Per-element MLPs on ACSF features; ``energy(atoms, positions)`` is differentiable."""
+class AtomicNetwork(nn.Module):
+    """Per-element MLPs on a torch descriptor: E = sum_i NN_{Z_i}((G_i - mean) / std) + refs.
 
-    kind = "bpnn"
+    The Behler-Parrinello idea, shared by every descriptor-based network of the course; a
+    subclass only chooses the descriptor (fixed ACSF, or DeepPot-SE's learned embedding)."""
 
-    def __init__(self, species: Sequence[str], r_cut: float = 5.0,
-                 g2: Sequence[Sequence[float]] = DEFAULT_G2,
-                 g4: Sequence[Sequence[float]] = DEFAULT_G4, hidden: Sequence[int] = (32, 32),
-                 seed: int = 0):
-        super().__init__()
-        self.config = {"species": list(species), "r_cut": r_cut, "g2": [list(x) for x in g2],
-                       "g4": [list(x) for x in g4], "hidden": list(hidden), "seed": seed}
-        torch.manual_seed(seed)
-        self.descriptor = ACSF(species, r_cut, g2, g4)
+    def _build(self, species: Sequence[str], descriptor: nn.Module | object,
+               hidden: Sequence[int]) -> None:
+        self.descriptor = descriptor
         self.species = list(species)
-        n = self.descriptor.n_features
+        n = descriptor.n_features
         self.nets = nn.ModuleDict({s: mlp(n, hidden) for s in self.species})
         self.register_buffer("mean", torch.zeros(n))
         self.register_buffer("std", torch.ones(n))
@@ -54,7 +49,7 @@ class BehlerParrinello(nn.Module):
         self.double()
 
     def fit_scaling(self, frames: Sequence[Atoms]) -> None:
-        """Standardise the ACSF inputs with their mean and spread over ``frames``."""
+        """Standardise the descriptor with its mean and spread over ``frames``."""
         x = np.concatenate([self.descriptor.create(a) for a in frames])
         self.mean.copy_(torch.as_tensor(x.mean(axis=0)))
         self.std.copy_(torch.as_tensor(x.std(axis=0) + 1e-6))
@@ -69,3 +64,19 @@ class BehlerParrinello(nn.Module):
             if len(sel):
                 total = total + self.nets[s](g[sel]).sum()
         return total
+
+
+class BehlerParrinello(AtomicNetwork):
+    """Per-element MLPs on ACSF features; ``energy(atoms, positions)`` is differentiable."""
+
+    kind = "bpnn"
+
+    def __init__(self, species: Sequence[str], r_cut: float = 5.0,
+                 g2: Sequence[Sequence[float]] = DEFAULT_G2,
+                 g4: Sequence[Sequence[float]] = DEFAULT_G4, hidden: Sequence[int] = (32, 32),
+                 seed: int = 0):
+        super().__init__()
+        self.config = {"species": list(species), "r_cut": r_cut, "g2": [list(x) for x in g2],
+                       "g4": [list(x) for x in g4], "hidden": list(hidden), "seed": seed}
+        torch.manual_seed(seed)
+        self._build(species, ACSF(species, r_cut, g2, g4), hidden)

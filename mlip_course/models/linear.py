@@ -66,12 +66,11 @@ class LinearPotential:
         """Energy row (P,) and force rows (3N, P) of the least-squares design matrix.
 
         Analytic when the descriptor offers ``pair_terms`` (as RadialBasis does), otherwise
-        by automatic differentiation of the summed features."""
+        by forward-mode automatic differentiation of the summed features (3N inputs)."""
         if hasattr(self.descriptor, "pair_terms"):
             return self._analytic_rows(atoms)
         pos = torch.as_tensor(atoms.positions, dtype=torch.float64)
-        jac = torch.autograd.functional.jacobian(lambda p: self._summed(atoms, p), pos,
-                                                 vectorize=True)
+        jac = torch.func.jacfwd(lambda p: self._summed(atoms, p))(pos)
         energy_row = self._summed(atoms, pos).detach().numpy()
         force_rows = -jac.reshape(jac.shape[0], -1).T.numpy()
         return energy_row, force_rows

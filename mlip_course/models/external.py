@@ -1,0 +1,60 @@
+"""Shared plumbing for the library models that train through their own programs.
+
+``gap_fit`` and ``mace_run_train`` read extxyz files. We write the labels under ``REF_energy`` /
+``REF_forces`` (no calculator attached, no stress), so no library mistakes a cached
+calculator result for the reference, and we run the program with a clear message when it is
+missing or fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms
+from ase.io import write
+
+
+class LibraryError(RuntimeError):
+    """A library's training program is missing or failed."""
+
+
+def write_reference(path: str | Path, frames: Sequence[Atoms]) -> Path:
+    """extxyz with ``REF_energy`` (eV) and ``REF_forces`` (eV/A) and nothing else attached."""
+    out = []
+    for atoms in frames:
+        a = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
+        a.info["REF_energy"] = float(atoms.get_potential_energy())
+        a.arrays["REF_forces"] = np.asarray(atoms.get_forces(), float)
+        out.append(a)
+    write(path, out, format="extxyz")
+    return Path(path)
+
+
+def program(name: str, package: str) -> str:
+    """Full path of a console program installed beside this Python (or on PATH)."""
+    here = Path(sys.executable).parent / name
+    found = str(here) if here.exists() else shutil.which(name)
+    if found is None:
+        raise LibraryError(f"`{name}` not found; install the course extras: "
+                           f"pip install -e '.[course]' (it comes with {package}).")
+    return found
+
+
+def run(command: list[str], cwd: Path, log: str, threads: int | None = None) -> None:
+    """Run a training program in ``cwd``; on failure raise with the tail of its log."""
+    env = dict(os.environ)
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
+    with open(cwd / log, "w") as handle:
+        done = subprocess.run(command, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT,
+                              env=env)
+    if done.returncode != 0:
+        tail = (cwd / log).read_text().splitlines()[-15:]
+        raise LibraryError(f"{Path(command[0]).name} failed (exit {done.returncode}); "
+                           f"end of {cwd / log}:\n" + "\n".join(tail))

@@ -1,0 +1,99 @@
+"""TorchMD-NET's equivariant transformer and TensorNet (Thölke & De Fabritiis 2022; Simeon &
+De Fabritiis 2023) as course models: the library's representation, our readout and loop.
+
+The library builds its own neighbour list, which needs a box in a reduced form and a cutoff
+below half its width. We hand it the course's periodic neighbour list instead (any cell, any
+size), so the library's layers see exactly the edges our from-scratch models see. A small MLP
+reads each atom's scalar features out to an atomic energy; :func:`mlip_course.train.train`
+fits it like every other torch model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from ase import Atoms
+from ase.data import atomic_numbers
+from torch import nn
+
+from ..descriptors.neighbours import species_index
+from .bpnn import mlp
+from .edges import edges
+
+
+class _GivenEdges(nn.Module):
+    """Stands in for torchmd-net's ``OptimizedDistance``: returns the edges set beforehand."""
+
+    def __init__(self):
+        super().__init__()
+        self.current: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+
+    def forward(self, pos, batch, box=None):
+        if self.current is None:
+            raise RuntimeError("Edges not set: call the course model's energy(), not the layers.")
+        return self.current
+
+
+class TorchMDNet(nn.Module):
+    """A torchmd-net representation (``arch`` = "et" or "tensornet") + MLP readout + sum."""
+
+    kind = "tnet"
+
+    def __init__(self, species: Sequence[str], r_cut: float = 5.0, width: int = 32,
+                 layers: int = 2, n_rbf: int = 16, arch: str = "et", heads: int = 4,
+                 seed: int = 0):
+        super().__init__()
+        from torchmdnet.models.tensornet import TensorNet
+        from torchmdnet.models.torchmd_et import TorchMD_ET
+
+        if arch not in ("et", "tensornet"):
+            raise ValueError(f"arch must be 'et' or 'tensornet', not {arch!r}")
+        self.config = {"species": list(species), "r_cut": r_cut, "width": width,
+                       "layers": layers, "n_rbf": n_rbf, "arch": arch, "heads": heads,
+                       "seed": seed}
+        torch.manual_seed(seed)
+        self.species, self.r_cut = list(species), float(r_cut)
+        common = dict(hidden_channels=width, num_layers=layers, num_rbf=n_rbf,
+                      cutoff_upper=r_cut, max_z=max(atomic_numbers[s] for s in species) + 1,
+                      dtype=torch.float64)
+        if arch == "et":
+            self.representation = TorchMD_ET(num_heads=heads, **common)
+        else:
+            self.representation = TensorNet(static_shapes=False, **common)
+        self.representation.distance = _GivenEdges()
+        self.readout = mlp(width, [width // 2])
+        self.register_buffer("reference", torch.zeros(len(self.species)))
+        self.register_buffer("numbers", torch.tensor([atomic_numbers[s] for s in species]))
+        self.double()
+
+    def energy(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
+        dev = positions.device
+        e = edges(atoms, positions, self.r_cut)
+        n = len(atoms)
+        loop = torch.arange(n, device=dev)
+        # torchmd-net's convention: edge_vec = pos[index[0]] - pos[index[1]], self-loops at r = 0
+        index = torch.stack([torch.cat([e.j, loop]), torch.cat([e.i, loop])])
+        weight = torch.cat([e.r, positions.new_zeros(n)])
+        vec = torch.cat([e.vec, positions.new_zeros(n, 3)])
+        self.representation.distance.current = (index, weight, vec)
+        kind = torch.as_tensor(species_index(atoms, self.species), device=dev)
+        z = self.numbers[kind]
+        batch = torch.zeros(n, dtype=torch.long, device=dev)
+        try:
+            x = self.representation(z, positions, batch)[0]
+        finally:
+            self.representation.distance.current = None
+        return self.readout(x).sum() + self.reference[kind].sum()
+
+
+class TensorNetModel(TorchMDNet):
+    """TensorNet (Cartesian rank-2 tensor messages) from torchmd-net."""
+
+    kind = "tensornet"
+
+    def __init__(self, species: Sequence[str], r_cut: float = 5.0, width: int = 32,
+                 layers: int = 2, n_rbf: int = 16, seed: int = 0, **_):
+        super().__init__(species, r_cut, width, layers, n_rbf, arch="tensornet", seed=seed)
+        self.config.pop("heads")
+        self.config.pop("arch")

