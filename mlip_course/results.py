@@ -4,6 +4,11 @@ A script computes, :func:`save` writes ``results.json`` (payload + command, git 
 time, and the sha256 of every dataset manifest it used); notebooks :func:`load` it in quick
 mode and recompute their metrics from the stored raw numbers. :func:`load` refuses results
 made from data that have changed since.
+
+A study trained on a data set that is still growing (the DFT labelling runs for weeks) records
+the content hash of every frame it used (``frames``): new frames appended later leave it
+valid, and :func:`load` reports how many; any frame it used that changed or vanished makes it
+stale.
 """
 
 from __future__ import annotations
@@ -37,9 +42,29 @@ def study_dir(study: str, root: Path | None = None) -> Path:
     return (root or repo_root()) / "results" / study
 
 
+def frame_hash(atoms) -> str:
+    """Content hash of a labelled frame (species, positions, cell, energy, forces; rounded)."""
+    import hashlib
+
+    import numpy as np
+
+    parts = [atoms.numbers.astype(np.int64).tobytes(),
+             np.round(atoms.positions, 6).tobytes(), np.round(np.asarray(atoms.cell), 6).tobytes(),
+             np.round(np.array([atoms.get_potential_energy()]), 6).tobytes(),
+             np.round(atoms.get_forces(), 5).tobytes()]
+    return hashlib.sha256(b"".join(parts)).hexdigest()[:20]
+
+
+def _current_hashes(datasets, root: Path) -> set[str]:
+    from .data import frames
+
+    return {frame_hash(a) for name in datasets for a in frames(name, root / "data")}
+
+
 def save(study: str, payload: dict, *, started: float, datasets: tuple[str, ...] = (),
-         root: Path | None = None) -> Path:
-    """Write ``results/<study>/results.json``; ``started`` is ``time.time()`` at the start."""
+         root: Path | None = None, frames: list[str] | None = None) -> Path:
+    """Write ``results/<study>/results.json``; ``started`` is ``time.time()`` at the start;
+    ``frames``: hashes (:func:`frame_hash`) of the frames used, for data sets still growing."""
     root = root or repo_root()
     manifests = {name: _manifest_sha256(name, root) for name in datasets}
     record = {
@@ -50,6 +75,7 @@ def save(study: str, payload: dict, *, started: float, datasets: tuple[str, ...]
             "wall_time_s": round(time.time() - started, 1),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "data_manifest_sha256": manifests,
+            **({"frames_used": sorted(frames)} if frames is not None else {}),
         },
         "payload": payload,
     }
@@ -68,8 +94,20 @@ def load(study: str, root: Path | None = None) -> dict:
         raise FileNotFoundError(f"No results for '{study}' at {path}; run "
                                 f"`python scripts/{study}.py` to make them.")
     record = json.loads(path.read_text())
-    for name, sha in record["provenance"]["data_manifest_sha256"].items():
-        if _manifest_sha256(name, root) != sha:
-            raise RuntimeError(f"results/{study} were made from an older version of "
-                               f"data/{name}; rerun `python scripts/{study}.py`.")
+    prov = record["provenance"]
+    changed = [name for name, sha in prov["data_manifest_sha256"].items()
+               if _manifest_sha256(name, root) != sha]
+    record["frames_added_since"] = 0
+    if changed and "frames_used" in prov:         # growing data: the frames used must be intact
+        current = _current_hashes(prov["data_manifest_sha256"], root)
+        missing = set(prov["frames_used"]) - current
+        if not missing:
+            record["frames_added_since"] = len(current) - len(prov["frames_used"])
+            return record
+        raise RuntimeError(f"results/{study}: {len(missing)} of the frames they were made "
+                           f"from changed or vanished in data/{'+'.join(changed)}; rerun "
+                           f"`python scripts/{study}.py`.")
+    if changed:
+        raise RuntimeError(f"results/{study} were made from an older version of "
+                           f"data/{changed[0]}; rerun `python scripts/{study}.py`.")
     return record

@@ -3,6 +3,7 @@
 import json
 import time
 
+import numpy as np
 import pytest
 
 from mlip_course import repo_root, results
@@ -36,3 +37,24 @@ def test_shipped_results_are_current(study):
     record = results.load(study)
     assert (repo_root() / "scripts" / f"{study}.py").exists()
     assert record["provenance"]["wall_time_s"] > 0
+
+
+def test_growing_data_keep_results_whose_frames_are_intact(tmp_path):
+    from ase.build import bulk
+
+    from mlip_course.io import label, write_dataset
+
+    folder = tmp_path / "data" / "toy"
+    folder.mkdir(parents=True)
+    atoms = [label(bulk("Cu", cubic=True), -1.0 * k, np.zeros((4, 3))) for k in range(3)]
+    write_dataset(folder / "frames.xyz", atoms[:2])
+    (folder / "manifest.json").write_text('{"frames": 2}')
+    used = [results.frame_hash(a) for a in atoms[:2]]
+    results.save("demo", {}, started=time.time(), datasets=("toy",), root=tmp_path, frames=used)
+    write_dataset(folder / "frames.xyz", atoms)                  # one frame appended
+    (folder / "manifest.json").write_text('{"frames": 3}')
+    assert results.load("demo", root=tmp_path)["frames_added_since"] == 1
+    changed = [label(a, a.get_potential_energy() + 0.1, np.zeros((4, 3))) for a in atoms]
+    write_dataset(folder / "frames.xyz", changed)                # labels of used frames changed
+    with pytest.raises(RuntimeError, match="changed or vanished"):
+        results.load("demo", root=tmp_path)

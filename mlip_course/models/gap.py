@@ -8,6 +8,7 @@ potential that ``quippy.potential.Potential`` evaluates (the wheel's ``quip`` CL
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import tempfile
 import time
@@ -90,8 +91,15 @@ class GAP:
         return float(a.get_potential_energy()), np.array(a.get_forces())
 
     def save_files(self, folder: Path) -> None:
+        """The XML and its sparse-point files, gzipped (SOAP sparse points are MBs of text)."""
         for f in self.folder.glob("gap.xml*"):
-            shutil.copy(f, folder / f.name)
+            if f.suffix != ".gz":
+                with open(f, "rb") as src, gzip.open(Path(folder) / (f.name + ".gz"), "wb") as dst:
+                    shutil.copyfileobj(src, dst)
 
     def load_files(self, folder: Path) -> None:
-        self.folder, self._potential = Path(folder), None
+        """Unpack the saved files into a scratch folder that quippy can read."""
+        self.folder, self._potential = Path(tempfile.mkdtemp(prefix="gap_")), None
+        for f in Path(folder).glob("gap.xml*.gz"):
+            with gzip.open(f, "rb") as src, open(self.folder / f.name[:-3], "wb") as dst:
+                shutil.copyfileobj(src, dst)

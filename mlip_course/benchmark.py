@@ -1,0 +1,115 @@
+"""The model benchmark: every kind on one split, the same metrics, the costs.
+
+Used by ``scripts/models.py`` (the heavy, normal-mode run writing ``results/models/``) and by
+the Models chapter, which reloads the saved models and recomputes their test metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms
+
+from . import results
+from .train import build, evaluate, family, fit, load, n_parameters, save
+
+STUDY = "models"
+DATASETS = ("gete", "gete_aimd")
+
+
+def split_hashes(split) -> dict[str, list[str]]:
+    return {part: [results.frame_hash(a) for a in getattr(split, part)]
+            for part in ("train", "valid", "test")}
+
+
+def recorded_split(record: dict, name: str = "gete") -> dict[str, list[Atoms]]:
+    """The benchmark's own split, rebuilt from today's data by frame hash (data grow)."""
+    from .data import load as load_data
+
+    current = load_data(name)
+    by_hash = {results.frame_hash(a): a for part in ("train", "valid", "test")
+               for a in getattr(current, part)}
+    split = record["payload"]["split"]
+    return {part: [by_hash[h] for h in hashes] for part, hashes in split.items()}
+
+
+def predictions(model, frames: Sequence[Atoms]) -> dict[str, np.ndarray]:
+    """Predicted energies (eV) and forces (eV/A, concatenated) of ``frames``."""
+    from .train import TorchPredictor
+    import torch
+
+    predictor = TorchPredictor(model) if isinstance(model, torch.nn.Module) else model
+    energies, forces = [], []
+    for atoms in frames:
+        e, f = predictor.predict(atoms)
+        energies.append(e)
+        forces.append(np.asarray(f))
+    return {"energy": np.array(energies), "forces": np.concatenate(forces)}
+
+
+def inference_cost(model, atoms: Atoms, repeat: tuple[int, int, int] = (1, 1, 1),
+                   calls: int = 3) -> float:
+    """Microseconds per atom per energy+force call on ``atoms`` repeated ``repeat`` times."""
+    from .train import TorchPredictor
+    import torch
+
+    big = atoms.repeat(repeat)
+    predictor = TorchPredictor(model) if isinstance(model, torch.nn.Module) else model
+    predictor.predict(big)                              # warm-up (compilation, caches)
+    times = []
+    for _ in range(calls):
+        t = time.perf_counter()
+        predictor.predict(big)
+        times.append(time.perf_counter() - t)
+    return 1e6 * float(np.median(times)) / len(big)
+
+
+def run_kind(kind: str, split, out: Path, *, seed: int = 0, fraction: float = 1.0,
+             max_seconds: float | None = None, time_inference: bool = True) -> dict:
+    """Train one kind on (a fraction of) the split, evaluate, time, save into ``out``."""
+    from .train import _species
+
+    started = time.time()
+    train_frames = list(split.train)
+    if fraction < 1.0:
+        rng = np.random.default_rng(seed)
+        take = np.sort(rng.choice(len(train_frames), int(round(fraction * len(train_frames))),
+                                  replace=False))
+        train_frames = [train_frames[k] for k in take]
+    species = _species(list(split.train) + list(split.test))
+    model = build(kind, species, seed=seed)
+    options = {"max_seconds": max_seconds} if max_seconds and kind in _TORCH else {}
+    seconds = fit(model, train_frames, split.valid, seed=seed, progress=False, **options)
+    metrics = {"model": kind, "family": family(kind), "fraction": fraction,
+               "n_train": len(train_frames), "n_test": len(split.test),
+               **evaluate(model, split.test), "train_seconds": round(seconds, 1),
+               "n_parameters": n_parameters(model)}
+    if time_inference:
+        metrics["us_per_atom_step_64"] = inference_cost(model, split.test[0])
+        metrics["us_per_atom_step_4096"] = inference_cost(model, split.test[0], (4, 4, 4),
+                                                          calls=1)
+    if fraction == 1.0:
+        save(model, out)
+        pred = predictions(model, split.test)
+        np.savez_compressed(out / "predictions.npz", energy=pred["energy"],
+                            forces=pred["forces"].astype(np.float32))
+    metrics["wall_s"] = round(time.time() - started, 1)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    return metrics
+
+
+_TORCH = ("bpnn", "deeppot", "schnet", "egnn", "attention", "tnet", "tensornet")
+
+
+def reload(kind: str, root: Path | None = None):
+    """The saved benchmark model of ``kind``."""
+    return load(results.study_dir(STUDY, root) / kind)
+
+
+__all__ = ["run_kind", "reload", "recorded_split", "split_hashes", "predictions",
+           "inference_cost", "STUDY", "DATASETS"]

@@ -1,0 +1,80 @@
+"""The Models benchmark: every model kind of the course on one gete split (normal mode).
+
+Trains each kind with its default hyper-parameters (mlip_course.train.DEFAULTS) on the gete
+training split (with the gete_aimd frames it includes), evaluates on the test split, times
+inference at 64 and 4096 atoms, saves the model and its test predictions into
+results/models/<kind>/, then learning curves for three families, and results/models/results.json
+with provenance. Resumable: a kind whose metrics.json exists for the same split is skipped.
+Several hours on 2 busy cores (each network stops at --max-minutes).
+Usage: python scripts/models.py [--kinds bpnn mtp ...] [--max-minutes 15] [--no-curves]
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mlip_course import results
+from mlip_course.benchmark import DATASETS, STUDY, run_kind, split_hashes
+from mlip_course.data import load
+from mlip_course.train import DEFAULTS, FAMILIES
+
+ORDER = [k for kinds in FAMILIES.values() for k in kinds]
+CURVES = {"mtp": (0.25, 0.5), "gap": (0.25, 0.5), "schnet": (0.25, 0.5)}
+
+parser = argparse.ArgumentParser(description=__doc__)
+parser.add_argument("--kinds", nargs="+", default=ORDER, choices=sorted(DEFAULTS))
+parser.add_argument("--max-minutes", type=float, default=15.0)
+parser.add_argument("--no-curves", action="store_true")
+parser.add_argument("--seed", type=int, default=0)
+args = parser.parse_args()
+started = time.time()
+
+split = load("gete")
+hashes = split_hashes(split)
+out = results.study_dir(STUDY)
+out.mkdir(parents=True, exist_ok=True)
+split_file = out / "split.json"
+if split_file.exists() and json.loads(split_file.read_text()) != hashes:
+    sys.exit("results/models/split.json belongs to another split (the data changed); move "
+             "results/models away to start a fresh benchmark.")
+split_file.write_text(json.dumps(hashes) + "\n")
+print(f"split: train {len(split.train)}, valid {len(split.valid)}, test {len(split.test)}")
+
+
+def done(path: Path) -> bool:
+    return path.exists() and "force_rmse_mev_per_ang" in json.loads(path.read_text())
+
+
+for kind in args.kinds:
+    if done(out / kind / "metrics.json"):
+        print(f"{kind}: done already")
+        continue
+    t = time.time()
+    m = run_kind(kind, split, out / kind, seed=args.seed, max_seconds=60 * args.max_minutes)
+    print(f"{kind}: F {m['force_rmse_mev_per_ang']:.0f} meV/A, E "
+          f"{m['energy_rmse_mev_per_atom']:.1f} meV/atom, {time.time() - t:.0f} s", flush=True)
+
+if not args.no_curves:
+    for kind, fractions in CURVES.items():
+        for frac in fractions:
+            where = out / "curves" / f"{kind}_{frac}"
+            if done(where / "metrics.json"):
+                continue
+            m = run_kind(kind, split, where, seed=args.seed, fraction=frac,
+                         max_seconds=60 * args.max_minutes / 2, time_inference=False)
+            print(f"curve {kind} {frac}: F {m['force_rmse_mev_per_ang']:.0f}", flush=True)
+
+rows = {p.parent.name: json.loads(p.read_text()) for p in sorted(out.glob("*/metrics.json"))}
+curves = {p.parent.name: json.loads(p.read_text())
+          for p in sorted((out / "curves").glob("*/metrics.json"))}
+total = sum(m["wall_s"] for m in [*rows.values(), *curves.values()])
+results.save(STUDY, {"split": hashes, "rows": rows, "curves": curves,
+                     "max_minutes": args.max_minutes, "total_wall_s": round(total, 1),
+                     "machine": "2 CPU cores shared with CP2K labelling (nice 19)"},
+             started=started,
+             datasets=DATASETS, frames=sorted({h for v in hashes.values() for h in v}))
+print(f"wrote {out / 'results.json'} ({time.time() - started:.0f} s)")
