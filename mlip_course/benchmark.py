@@ -103,6 +103,62 @@ def run_kind(kind: str, split, out: Path, *, seed: int = 0, fraction: float = 1.
     return metrics
 
 
+def stored_predictions(kind: str, root: Path | None = None) -> dict[str, np.ndarray]:
+    """The test-set predictions the benchmark saved for ``kind``."""
+    with np.load(results.study_dir(STUDY, root) / kind / "predictions.npz") as npz:
+        return {"energy": npz["energy"], "forces": npz["forces"].astype(float)}
+
+
+def errors(pred: dict[str, np.ndarray], frames: Sequence[Atoms]) -> dict[str, float]:
+    """The four error metrics of stored or fresh predictions against the reference labels."""
+    n = np.array([len(a) for a in frames])
+    de = 1000 * (pred["energy"] - [a.get_potential_energy() for a in frames]) / n
+    df = 1000 * (pred["forces"] - np.concatenate([a.get_forces() for a in frames])).ravel()
+    return {"energy_rmse_mev_per_atom": float(np.sqrt(np.mean(de**2))),
+            "energy_mae_mev_per_atom": float(np.mean(np.abs(de))),
+            "force_rmse_mev_per_ang": float(np.sqrt(np.mean(df**2))),
+            "force_mae_mev_per_ang": float(np.mean(np.abs(df)))}
+
+
+def recheck(kind: str, test: Sequence[Atoms], every: int = 1, root: Path | None = None,
+            tol_ev: float = 1e-5) -> dict[str, float]:
+    """Reload the saved model, predict every ``every``-th test frame again, and check the
+    predictions equal the stored ones (``tol_ev`` eV/atom and eV/A; CHGNet runs in float32).
+    Returns the metrics recomputed from the stored predictions of the whole test set."""
+    model = reload(kind, root)
+    stored = stored_predictions(kind, root)
+    offsets = np.concatenate([[0], np.cumsum([len(a) for a in test])])
+    for k in range(0, len(test), every):
+        fresh = predictions(model, [test[k]])
+        de = abs(fresh["energy"][0] - stored["energy"][k]) / len(test[k])
+        df = np.abs(fresh["forces"] - stored["forces"][offsets[k]:offsets[k + 1]]).max()
+        if de > tol_ev or df > max(tol_ev, 1e-4):     # stored forces are float32
+            raise AssertionError(f"{kind}: the reloaded model predicts test frame {k} "
+                                 f"differently (dE {de:.2e} eV/atom, dF {df:.2e} eV/A).")
+    return errors(stored, test)
+
+
+def family_table(kinds: Sequence[str], every: int = 1, root: Path | None = None):
+    """Reload and recheck the benchmark models ``kinds``; their errors and costs as a table,
+    plus the test frames (for parity plots)."""
+    import pandas as pd
+
+    record = results.load(STUDY, root)
+    test = recorded_split(record)["test"]
+    rows = []
+    for kind in kinds:
+        again = recheck(kind, test, every=every, root=root)
+        stored = record["payload"]["rows"][kind]
+        for key, value in again.items():
+            if abs(value - stored[key]) > 1e-6 * max(1.0, stored[key]):
+                raise AssertionError(f"{kind}: recomputed {key} {value} != stored {stored[key]}")
+        rows.append({"model": kind, "family": family(kind), **again, "train_s": stored["train_seconds"],
+                     "params": stored["n_parameters"],
+                     "us_atom_step_64": stored["us_per_atom_step_64"],
+                     "us_atom_step_4096": stored["us_per_atom_step_4096"]})
+    return pd.DataFrame(rows).set_index("model"), test
+
+
 _TORCH = ("bpnn", "deeppot", "schnet", "egnn", "attention", "tnet", "tensornet")
 
 
@@ -111,5 +167,5 @@ def reload(kind: str, root: Path | None = None):
     return load(results.study_dir(STUDY, root) / kind)
 
 
-__all__ = ["run_kind", "reload", "recorded_split", "split_hashes", "predictions",
+__all__ = ["run_kind", "reload", "recheck", "family_table", "errors", "stored_predictions", "recorded_split", "split_hashes", "predictions",
            "inference_cost", "STUDY", "DATASETS"]

@@ -149,24 +149,24 @@ def _registry() -> dict[str, type]:
     from .models.deeppot import DeepPotSE
     from .models.egnn import EGNN
     from .models.gap import GAP
-    from .models.linear import LinearMTP
+    from .models.linear import LinearACE, LinearMTP
     from .models.mace_model import MACEModel
     from .models.schnet import SchNet
     from .models.snap import SNAP
     from .models.sparse_kernel import KernelPotential, RandomFeaturePotential
     from .models.torchmd import TensorNetModel, TorchMDNet
 
-    kinds = (BehlerParrinello, DeepPotSE, SchNet, CHGNetFineTuned, EGNN, MACEModel, LinearMTP,
-             SNAP, GAP, KernelPotential, RandomFeaturePotential, AttentionPotential, TorchMDNet,
-             TensorNetModel)
+    kinds = (BehlerParrinello, DeepPotSE, SchNet, CHGNetFineTuned, EGNN, MACEModel,
+             TensorNetModel, LinearMTP, LinearACE, SNAP, GAP, KernelPotential,
+             RandomFeaturePotential, AttentionPotential, TorchMDNet)
     return {cls.kind: cls for cls in kinds}
 
 
 #: The six families of the course and the kinds that belong to each.
 FAMILIES = {"neural network": ("bpnn", "deeppot"), "graph network": ("schnet", "chgnet"),
-            "equivariant network": ("egnn", "mace"), "polynomial": ("mtp", "snap"),
-            "Gaussian process": ("gap", "krr", "rff"),
-            "transformer": ("attention", "tnet", "tensornet")}
+            "equivariant network": ("egnn", "mace", "tensornet"),
+            "polynomial": ("mtp", "ace", "snap"), "Gaussian process": ("gap", "krr", "rff"),
+            "transformer": ("attention", "tnet")}
 
 
 def family(kind: str) -> str:
@@ -237,15 +237,17 @@ DEFAULTS = {
              "train": dict(_NET)},
     "tensornet": {"model": {"r_cut": 5.0, "width": 32, "layers": 2}, "train": dict(_NET)},
     "mtp": {"model": {"r_cut": 5.0, "n_radial": 3, "ridge": 1e-6}, "train": {}},
-    "snap": {"model": {"r_cut": 5.0, "twojmax": 6}, "train": {}},
+    "ace": {"model": {"r_cut": 5.0, "n_radial": 6, "l_max": 3, "ridge": 1e-6}, "train": {}},
+    "snap": {"model": {"r_cut": 5.0, "twojmax": 6, "quadratic": True}, "train": {}},
     "krr": {"model": {"r_cut": 5.0, "n_basis": 300}, "train": {}},
     "rff": {"model": {"r_cut": 5.0, "n_basis": 300}, "train": {}},
     "gap": {"model": {"r_cut": 5.0}, "train": {}},
-    "mace": {"model": {"r_cut": 5.0, "channels": 32, "max_l": 1, "epochs": 60}, "train": {}},
-    "chgnet": {"model": {"epochs": 8}, "train": {}},
+    "mace": {"model": {"r_cut": 5.0, "channels": 16, "max_l": 1, "correlation": 2,
+                       "max_ell": 2, "epochs": 12}, "train": {}},
+    "chgnet": {"model": {"epochs": 6}, "train": {}},
 }
 #: Quick mode (MLIP_COURSE_QUICK=1): tiny versions that only show the pipeline works.
-QUICK = {"mace": {"epochs": 2, "channels": 8, "max_l": 0, "correlation": 2},
+QUICK = {"mace": {"epochs": 2, "channels": 8, "max_l": 0, "correlation": 2, "max_ell": 1},
          "chgnet": {"epochs": 1}, "gap": {"n_sparse_soap": 50}, "krr": {"n_basis": 50},
          "rff": {"n_basis": 50}, "snap": {"twojmax": 4}}
 

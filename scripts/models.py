@@ -4,7 +4,8 @@ Trains each kind with its default hyper-parameters (mlip_course.train.DEFAULTS) 
 training split (with the gete_aimd frames it includes), evaluates on the test split, times
 inference at 64 and 4096 atoms, saves the model and its test predictions into
 results/models/<kind>/, then learning curves for three families, and results/models/results.json
-with provenance. Resumable: a kind whose metrics.json exists for the same split is skipped.
+with provenance. Resumable: the split is recorded (frame hashes) in results/models/split.json
+and reused, and a kind whose metrics.json exists is skipped; delete results/models to start anew.
 Several hours on 2 busy cores (each network stops at --max-minutes).
 Usage: python scripts/models.py [--kinds bpnn mtp ...] [--max-minutes 15] [--no-curves]
 """
@@ -14,13 +15,14 @@ import json
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mlip_course import results
-from mlip_course.benchmark import DATASETS, STUDY, run_kind, split_hashes
+from mlip_course.benchmark import DATASETS, STUDY, recorded_split, run_kind, split_hashes
 from mlip_course.data import load
-from mlip_course.train import DEFAULTS, FAMILIES
+from mlip_course.train import DEFAULTS, FAMILIES, family
 
 ORDER = [k for kinds in FAMILIES.values() for k in kinds]
 CURVES = {"mtp": (0.25, 0.5), "gap": (0.25, 0.5), "schnet": (0.25, 0.5)}
@@ -33,15 +35,16 @@ parser.add_argument("--seed", type=int, default=0)
 args = parser.parse_args()
 started = time.time()
 
-split = load("gete")
-hashes = split_hashes(split)
 out = results.study_dir(STUDY)
 out.mkdir(parents=True, exist_ok=True)
 split_file = out / "split.json"
-if split_file.exists() and json.loads(split_file.read_text()) != hashes:
-    sys.exit("results/models/split.json belongs to another split (the data changed); move "
-             "results/models away to start a fresh benchmark.")
-split_file.write_text(json.dumps(hashes) + "\n")
+if split_file.exists():        # resuming: the recorded split, found by frame hash in today's data
+    hashes = json.loads(split_file.read_text())
+    split = SimpleNamespace(**recorded_split({"payload": {"split": hashes}}))
+else:
+    split = load("gete")
+    hashes = split_hashes(split)
+    split_file.write_text(json.dumps(hashes) + "\n")
 print(f"split: train {len(split.train)}, valid {len(split.valid)}, test {len(split.test)}")
 
 
@@ -69,6 +72,8 @@ if not args.no_curves:
             print(f"curve {kind} {frac}: F {m['force_rmse_mev_per_ang']:.0f}", flush=True)
 
 rows = {p.parent.name: json.loads(p.read_text()) for p in sorted(out.glob("*/metrics.json"))}
+for kind, m in rows.items():
+    m["family"] = family(kind)
 curves = {p.parent.name: json.loads(p.read_text())
           for p in sorted((out / "curves").glob("*/metrics.json"))}
 total = sum(m["wall_s"] for m in [*rows.values(), *curves.values()])

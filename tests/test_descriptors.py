@@ -123,3 +123,13 @@ def test_torch_features_equal_numpy_and_give_gradients(make):
     moved.positions[2, 1] -= 2 * h
     fd = (up - (desc.create(moved) ** 2).sum()) / (2 * h)
     assert float(pos.grad[2, 1]) == pytest.approx(fd, rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda: ACE(["Ge", "Te"], l_max=3),
+                                  lambda: MomentTensors(["Ge", "Te"])])
+def test_torch_invariants_equal_the_numpy_ones(make):
+    import torch
+
+    desc, atoms = make(), gete()
+    fast = desc.torch_features(atoms, torch.tensor(atoms.positions)).numpy()
+    assert np.abs(fast - desc.create(atoms)).max() < 1e-12

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import torch
 
 from .neighbours import (chebyshev_radial, check_species, neighbour_pairs, neighbour_vectors,
-                         species_index)
+                         species_index, torch_radial_channels)
 
 
 class MomentTensors:
@@ -71,25 +71,13 @@ class MomentTensors:
         import torch
 
         dev, dt = positions.device, positions.dtype
-        n, nr = len(atoms), self.n_radial
-        c = len(self.species) * nr
-        i, j, shift = neighbour_pairs(atoms, self.r_cut)
-        cell = torch.as_tensor(np.asarray(atoms.cell), dtype=dt, device=dev)
-        vec = positions[j] - positions[i] + torch.as_tensor(shift, dtype=dt, device=dev) @ cell
-        r = torch.linalg.norm(vec, dim=1)
-        u = vec / r[:, None]
-        x = torch.clamp(2 * (r - self.r_min) / (self.r_cut - self.r_min) - 1, -1, 1)
-        cheb = [torch.ones_like(x), x]
-        for _ in range(2, nr):
-            cheb.append(2 * x * cheb[-1] - cheb[-2])
-        f = torch.stack(cheb[:nr], dim=1) * ((1 - r / self.r_cut) ** 2)[:, None]
-        chan = torch.as_tensor(species_index(atoms, self.species)[j][:, None] * nr
-                               + np.arange(nr), device=dev)
-        row = torch.as_tensor(i, device=dev)[:, None].expand(-1, nr)
-        flat_index = (row * c + chan).reshape(-1)
-        tensors = [torch.ones(len(r), 1, dtype=dt, device=dev)]
+        n = len(atoms)
+        u, f, flat_index, c = torch_radial_channels(atoms, positions, self.species, self.r_cut,
+                                                    self.n_radial, self.r_min)
+        npair = len(u)
+        tensors = [torch.ones(npair, 1, dtype=dt, device=dev)]
         for _ in range(3):
-            tensors.append((tensors[-1][:, :, None] * u[:, None, :]).reshape(len(r), -1))
+            tensors.append((tensors[-1][:, :, None] * u[:, None, :]).reshape(npair, -1))
         moments = []
         for rank, t in enumerate(tensors):
             contrib = (f[:, :, None] * t[:, None, :]).reshape(-1, 3**rank)

@@ -69,3 +69,28 @@ def chebyshev_radial(r: np.ndarray, cutoff: float, n: int, r_min: float = 0.0) -
     t = np.polynomial.chebyshev.chebvander(x, n - 1)
     envelope = np.where(r < cutoff, (1 - r / cutoff) ** 2, 0.0)
     return t * envelope[:, None]
+
+
+def torch_radial_channels(atoms: Atoms, positions: "torch.Tensor", species: Sequence[str],
+                          cutoff: float, n: int, r_min: float = 0.0):
+    """Differentiable pieces shared by the moment-tensor and ACE bases: unit vectors u (P, 3),
+    Chebyshev radial functions f (P, n) as in :func:`chebyshev_radial`, and for each pair and
+    radial index the flat slot ``i * C + c`` (P * n,) of its centre atom and channel c =
+    element(j) * n + k, with C = len(species) * n."""
+    import torch
+
+    dev, dt = positions.device, positions.dtype
+    i, j, shift = neighbour_pairs(atoms, cutoff)
+    cell = torch.as_tensor(np.asarray(atoms.cell), dtype=dt, device=dev)
+    vec = positions[j] - positions[i] + torch.as_tensor(shift, dtype=dt, device=dev) @ cell
+    r = torch.linalg.norm(vec, dim=1)
+    x = torch.clamp(2 * (r - r_min) / (cutoff - r_min) - 1, -1, 1)
+    cheb = [torch.ones_like(x), x]
+    for _ in range(2, n):
+        cheb.append(2 * x * cheb[-1] - cheb[-2])
+    f = torch.stack(cheb[:n], dim=1) * ((1 - r / cutoff) ** 2)[:, None]
+    c = len(species) * n
+    chan = torch.as_tensor(species_index(atoms, species)[j][:, None] * n + np.arange(n),
+                           device=dev)
+    row = torch.as_tensor(i, device=dev)[:, None].expand(-1, n)
+    return vec / r[:, None], f, (row * c + chan).reshape(-1), c

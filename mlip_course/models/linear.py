@@ -141,3 +141,19 @@ class LinearMTP(LinearPotential):
                        "ridge": ridge, "force_weight": force_weight, "seed": seed}
         super().__init__(MomentTensors(species, r_cut, n_radial=n_radial), quadratic=False,
                          ridge=ridge, force_weight=force_weight)
+
+
+class LinearACE(LinearPotential):
+    """Linear atomic cluster expansion (Drautz 2019), body orders 2 and 3, by one ridge solve."""
+
+    kind = "ace"
+
+    def __init__(self, species: Sequence[str], r_cut: float = 5.0, n_radial: int = 6,
+                 l_max: int = 3, ridge: float = 1e-6, force_weight: float = 1.0, seed: int = 0):
+        from ..descriptors.ace import ACE
+
+        self.config = {"species": list(species), "r_cut": r_cut, "n_radial": n_radial,
+                       "l_max": l_max, "ridge": ridge, "force_weight": force_weight,
+                       "seed": seed}
+        super().__init__(ACE(species, r_cut, n_radial=n_radial, l_max=l_max), quadratic=False,
+                         ridge=ridge, force_weight=force_weight)

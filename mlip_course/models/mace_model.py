@@ -1,8 +1,10 @@
 """MACE (Batatia et al. 2022) trained from scratch with mace-torch's ``mace_run_train``.
 
 The library example of the equivariant family: higher-body-order equivariant messages (here
-correlation order 3, tensors up to L=1). No foundation model is downloaded: the network starts
-from random weights and sees only our data. The saved ``.model`` file is mace-torch's own
+correlation order 2, tensors up to L=1). No foundation model is downloaded: the network starts
+from random weights and sees only our data. The defaults are small (16 channels, correlation
+order 2, spherical harmonics to l = 2, 12 epochs) so that training fits in ~20 min on two CPU
+cores; MACE's published settings are several times larger. The saved ``.model`` file is mace-torch's own
 format (a pickled module, loaded by its ``MACECalculator``).
 """
 
@@ -26,9 +28,9 @@ class MACEModel:
     kind = "mace"
     needs_validation = True
 
-    def __init__(self, species: Sequence[str], r_cut: float = 5.0, channels: int = 32,
-                 max_l: int = 1, correlation: int = 3, interactions: int = 2,
-                 epochs: int = 60, batch_size: int = 4, lr: float = 0.01,
+    def __init__(self, species: Sequence[str], r_cut: float = 5.0, channels: int = 16,
+                 max_l: int = 1, correlation: int = 2, max_ell: int = 2, interactions: int = 2,
+                 epochs: int = 12, batch_size: int = 4, lr: float = 0.01,
                  forces_weight: float = 100.0, seed: int = 0):
         self.config = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         self.config["species"] = list(species)
@@ -43,6 +45,7 @@ class MACEModel:
                 "--energy_key=REF_energy", "--forces_key=REF_forces", "--model=MACE",
                 f"--num_interactions={c['interactions']}", f"--num_channels={c['channels']}",
                 f"--max_L={c['max_l']}", f"--correlation={c['correlation']}",
+                f"--max_ell={c['max_ell']}",
                 f"--r_max={c['r_cut']}", f"--batch_size={c['batch_size']}",
                 f"--valid_batch_size={c['batch_size']}", f"--lr={c['lr']}",
                 f"--forces_weight={c['forces_weight']}", "--energy_weight=1.0",

@@ -1,0 +1,37 @@
+"""The benchmark pipeline on EMT toy data: run a kind, save, reload, recheck, tabulate."""
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from mlip_course import results
+from mlip_course.benchmark import errors, recheck, run_kind, stored_predictions
+
+from .test_train import cu_frames
+
+
+def test_run_kind_saves_what_recheck_reproduces(tmp_path):
+    split = SimpleNamespace(train=cu_frames(5, 1), valid=cu_frames(1, 2), test=cu_frames(3, 3))
+    out = results.study_dir("models", tmp_path) / "snap"
+    metrics = run_kind("snap", split, out)
+    assert json.loads((out / "metrics.json").read_text())["force_rmse_mev_per_ang"] == \
+        pytest.approx(metrics["force_rmse_mev_per_ang"])
+    assert metrics["us_per_atom_step_64"] > 0 and metrics["us_per_atom_step_4096"] > 0
+    again = recheck("snap", split.test, root=tmp_path)
+    for key, value in again.items():
+        assert value == pytest.approx(metrics[key], rel=1e-6)
+    # a tampered prediction file is caught
+    stored = stored_predictions("snap", tmp_path)
+    np.savez_compressed(out / "predictions.npz", energy=stored["energy"] + 0.01,
+                        forces=stored["forces"].astype(np.float32))
+    with pytest.raises(AssertionError, match="differently"):
+        recheck("snap", split.test, root=tmp_path)
+
+
+def test_errors_are_zero_for_perfect_predictions():
+    frames = cu_frames(2, 4)
+    perfect = {"energy": np.array([a.get_potential_energy() for a in frames]),
+               "forces": np.concatenate([a.get_forces() for a in frames])}
+    assert all(v == pytest.approx(0.0, abs=1e-12) for v in errors(perfect, frames).values())
