@@ -26,6 +26,19 @@ def ridge_solve(a: np.ndarray, b: np.ndarray, ridge: float) -> np.ndarray:
     return np.linalg.solve(lhs, a_s.T @ b) / scale
 
 
+def fit_linear(frames: Sequence[Atoms], rows, ridge: float,
+               force_weight: float = 1.0) -> np.ndarray:
+    """Ridge fit of a model linear in its weights: ``rows(atoms)`` gives the energy row (P,)
+    and the force rows (3N, P); energies enter per atom, forces times ``force_weight``."""
+    a, b = [], []
+    for atoms in frames:
+        e_row, f_rows = rows(atoms)
+        n = len(atoms)
+        a += [e_row[None, :] / n, force_weight * f_rows]
+        b += [[atoms.get_potential_energy() / n], force_weight * atoms.get_forces().reshape(-1)]
+    return ridge_solve(np.vstack(a), np.concatenate(b), ridge)
+
+
 class LinearPotential:
     """Ridge-regressed linear (optionally quadratic) model on a torch descriptor."""
 
@@ -104,15 +117,7 @@ class LinearPotential:
 
     def fit(self, frames: Sequence[Atoms]) -> "LinearPotential":
         """Closed-form ridge fit to energies (per atom) and forces of labelled frames."""
-        rows, targets = [], []
-        for atoms in frames:
-            e_row, f_rows = self.design_rows(atoms)
-            n = len(atoms)
-            rows.append(e_row[None, :] / n)
-            targets.append([atoms.get_potential_energy() / n])
-            rows.append(self.force_weight * f_rows)
-            targets.append(self.force_weight * atoms.get_forces().reshape(-1))
-        self.weights = ridge_solve(np.vstack(rows), np.concatenate(targets), self.ridge)
+        self.weights = fit_linear(frames, self.design_rows, self.ridge, self.force_weight)
         return self
 
     def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:

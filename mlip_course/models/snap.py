@@ -24,7 +24,7 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_masses, atomic_numbers
 
-from .linear import ridge_solve
+from .linear import fit_linear
 
 
 class LAMMPSNotFound(RuntimeError):
@@ -137,15 +137,8 @@ class SNAP:
     def fit(self, frames: Sequence[Atoms], valid: Sequence[Atoms] | None = None) -> "SNAP":
         """One ridge solve on energies (per atom) and forces."""
         started = time.time()
-        rows, targets = [], []
-        w = self.config["force_weight"]
-        for atoms in frames:
-            e_row, f_rows = self.rows(atoms)
-            rows += [e_row[None] / len(atoms), w * f_rows]
-            targets += [[atoms.get_potential_energy() / len(atoms)],
-                        w * atoms.get_forces().reshape(-1)]
-        self.weights = ridge_solve(np.vstack(rows), np.concatenate(targets),
-                                   self.config["ridge"])
+        self.weights = fit_linear(frames, self.rows, self.config["ridge"],
+                                  self.config["force_weight"])
         self.fit_seconds = time.time() - started
         return self
 

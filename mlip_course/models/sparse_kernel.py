@@ -25,7 +25,7 @@ from ..descriptors.acsf import ACSF
 from ..descriptors.selection import farthest_point_sampling
 from .bpnn import DEFAULT_G2, DEFAULT_G4
 from .kernel import typical_distance
-from .linear import ridge_solve
+from .linear import fit_linear
 
 
 class KernelPotential:
@@ -118,14 +118,7 @@ class KernelPotential:
     def fit(self, frames: Sequence[Atoms]) -> "KernelPotential":
         """Choose the basis from ``frames``, then one ridge solve on energies and forces."""
         self._setup_basis(frames)
-        rows, targets = [], []
-        for atoms in frames:
-            e_row, f_rows = self._rows(atoms)
-            n = len(atoms)
-            rows += [e_row[None] / n, self.force_weight * f_rows]
-            targets += [[atoms.get_potential_energy() / n],
-                        self.force_weight * atoms.get_forces().reshape(-1)]
-        self.alpha = ridge_solve(np.vstack(rows), np.concatenate(targets), self.ridge)
+        self.alpha = fit_linear(frames, self._rows, self.ridge, self.force_weight)
         return self
 
     def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:
