@@ -88,6 +88,7 @@ class GAP:
     def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:
         a = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
         a.calc = self._calc()
+        a.calc.reset()            # a shared calculator would return cached results
         return float(a.get_potential_energy()), np.array(a.get_forces())
 
     def save_files(self, folder: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -71,10 +72,12 @@ class MACEModel:
 
     def calculator(self):
         if self._calc is None:
-            from mace.calculators import MACECalculator
+            with warnings.catch_warnings():      # mace's own torch.load of its pickled model
+                warnings.simplefilter("ignore", UserWarning)
+                from mace.calculators import MACECalculator
 
-            self._calc = MACECalculator(model_paths=str(self._model_file()), device="cpu",
-                                        default_dtype="float64")
+                self._calc = MACECalculator(model_paths=str(self._model_file()), device="cpu",
+                                            default_dtype="float64")
         return self._calc
 
     @property
@@ -84,6 +87,7 @@ class MACEModel:
     def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:
         a = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
         a.calc = self.calculator()
+        a.calc.reset()            # a shared calculator would return cached results
         return float(a.get_potential_energy()), np.array(a.get_forces())
 
     def save_files(self, folder: Path) -> None:

@@ -10,6 +10,8 @@ fits it like every other torch model.
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Sequence
 
 import torch
@@ -44,8 +46,16 @@ class TorchMDNet(nn.Module):
                  layers: int = 2, n_rbf: int = 16, arch: str = "et", heads: int = 4,
                  seed: int = 0):
         super().__init__()
-        from torchmdnet.models.tensornet import TensorNet
-        from torchmdnet.models.torchmd_et import TorchMD_ET
+        with contextlib.redirect_stdout(io.StringIO()):      # NVIDIA Warp's start-up banner
+            from torchmdnet.models.tensornet import TensorNet
+            from torchmdnet.models.torchmd_et import TorchMD_ET
+        try:                                                  # and its kernel-loading log
+            import warp
+
+            warp.config.quiet = True
+            warp.config.log_level = warp.LOG_WARNING
+        except ImportError:         # pragma: no cover - older torchmd-net without Warp kernels
+            pass
 
         if arch not in ("et", "tensornet"):
             raise ValueError(f"arch must be 'et' or 'tensornet', not {arch!r}")
