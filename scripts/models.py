@@ -21,8 +21,8 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mlip_course import results
-from mlip_course.benchmark import (DATASETS, STUDY, inference_cost, recorded_split, reload,
-                                   run_kind, split_hashes)
+from mlip_course.benchmark import (DATASETS, STUDY, recorded_split, reload, run_kind,
+                                   split_hashes, timings)
 from mlip_course.data import load
 from mlip_course.train import DEFAULTS, FAMILIES, family
 
@@ -34,6 +34,8 @@ parser.add_argument("--kinds", nargs="+", default=ORDER, choices=sorted(DEFAULTS
 parser.add_argument("--max-minutes", type=float, default=15.0)
 parser.add_argument("--no-curves", action="store_true")
 parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--note", default="2 CPU cores shared with CP2K labelling (nice 19)",
+                    help="where and how it ran, stored with the results")
 parser.add_argument("--retime", nargs="+", default=[], choices=sorted(DEFAULTS),
                     help="only re-measure the inference cost of these saved models")
 args = parser.parse_args()
@@ -60,8 +62,7 @@ for kind in args.retime:
     path = out / kind / "metrics.json"
     m = json.loads(path.read_text())
     model = reload(kind)
-    m["us_per_atom_step_64"] = inference_cost(model, split.test[0])
-    m["us_per_atom_step_4096"] = inference_cost(model, split.test[0], (4, 4, 4), calls=1)
+    m.update(timings(model, split.test[0]))
     path.write_text(json.dumps(m, indent=1) + "\n")
     print(f"{kind}: re-timed {m['us_per_atom_step_64']:.0f} us/atom/step at 64 atoms")
 
@@ -92,7 +93,7 @@ curves = {p.parent.name: json.loads(p.read_text())
 total = sum(m["wall_s"] for m in [*rows.values(), *curves.values()])
 results.save(STUDY, {"split": hashes, "rows": rows, "curves": curves,
                      "max_minutes": args.max_minutes, "total_wall_s": round(total, 1),
-                     "machine": "2 CPU cores shared with CP2K labelling (nice 19)"},
+                     "machine": args.note},
              started=started,
              datasets=DATASETS, frames=sorted({h for v in hashes.values() for h in v}))
 print(f"wrote {out / 'results.json'} ({time.time() - started:.0f} s)")
