@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from ase import Atoms
 
+from .external import predict_with
+
 
 def _structures(frames: Sequence[Atoms]):
     from pymatgen.io.ase import AseAtomsAdaptor
@@ -108,10 +110,7 @@ class CHGNetFineTuned:
         return self._calc
 
     def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:
-        a = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=True)
-        a.calc = self.calculator()
-        a.calc.reset()            # a shared calculator would return cached results
-        return float(a.get_potential_energy()), np.array(a.get_forces())
+        return predict_with(self.calculator(), atoms, periodic=True)
 
     def save_files(self, folder: Path) -> None:
         torch.save(self.model.state_dict(), Path(folder) / "chgnet.pt")

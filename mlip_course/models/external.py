@@ -36,6 +36,16 @@ def write_reference(path: str | Path, frames: Sequence[Atoms]) -> Path:
     return Path(path)
 
 
+def predict_with(calc, atoms: Atoms, periodic: bool | None = None) -> tuple[float, np.ndarray]:
+    """Energy and forces of a bare copy of ``atoms`` from an ASE calculator, recomputed (the
+    calculator is shared between calls, and ASE would return its cached results)."""
+    pbc = atoms.pbc if periodic is None else periodic
+    a = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=pbc)
+    a.calc = calc
+    calc.reset()
+    return float(a.get_potential_energy()), np.array(a.get_forces())
+
+
 def program(name: str, package: str) -> str:
     """Full path of a console program installed beside this Python (or on PATH)."""
     here = Path(sys.executable).parent / name

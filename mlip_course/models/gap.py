@@ -19,7 +19,7 @@ import numpy as np
 from ase import Atoms
 
 from ..sampling.hygiene import reference_energies
-from .external import program, run, write_reference
+from .external import predict_with, program, run, write_reference
 
 
 class GAP:
@@ -86,10 +86,7 @@ class GAP:
         return self._potential
 
     def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:
-        a = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
-        a.calc = self._calc()
-        a.calc.reset()            # a shared calculator would return cached results
-        return float(a.get_potential_energy()), np.array(a.get_forces())
+        return predict_with(self._calc(), atoms)
 
     def save_files(self, folder: Path) -> None:
         """The XML and its sparse-point files, gzipped (SOAP sparse points are MBs of text)."""

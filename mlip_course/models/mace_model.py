@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 
-from .external import program, run, write_reference
+from .external import predict_with, program, run, write_reference
 
 
 class MACEModel:
@@ -85,10 +85,7 @@ class MACEModel:
         return int(sum(p.numel() for p in self.calculator().models[0].parameters()))
 
     def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:
-        a = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
-        a.calc = self.calculator()
-        a.calc.reset()            # a shared calculator would return cached results
-        return float(a.get_potential_energy()), np.array(a.get_forces())
+        return predict_with(self.calculator(), atoms)
 
     def save_files(self, folder: Path) -> None:
         shutil.copy(self._model_file(), folder / "mace.model")
