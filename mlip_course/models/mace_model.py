@@ -10,6 +10,9 @@ format (a pickled module, loaded by its ``MACECalculator``).
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import shutil
 import tempfile
 import time
@@ -72,12 +75,16 @@ class MACEModel:
 
     def calculator(self):
         if self._calc is None:
-            with warnings.catch_warnings():      # mace's own torch.load of its pickled model
-                warnings.simplefilter("ignore", UserWarning)
-                from mace.calculators import MACECalculator
+            with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+                warnings.simplefilter("ignore", UserWarning)     # mace's torch.load; and its
+                logging.disable(logging.WARNING)                 # "no cuequivariance" note
+                try:
+                    from mace.calculators import MACECalculator
 
-                self._calc = MACECalculator(model_paths=str(self._model_file()), device="cpu",
-                                            default_dtype="float64")
+                    self._calc = MACECalculator(model_paths=str(self._model_file()),
+                                                device="cpu", default_dtype="float64")
+                finally:
+                    logging.disable(logging.NOTSET)
         return self._calc
 
     @property

@@ -46,7 +46,8 @@ class TorchMDNet(nn.Module):
                  layers: int = 2, n_rbf: int = 16, arch: str = "et", heads: int = 4,
                  seed: int = 0):
         super().__init__()
-        with contextlib.redirect_stdout(io.StringIO()):      # NVIDIA Warp's start-up banner
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            # NVIDIA Warp's start-up banner and its "no CUDA driver" note
             from torchmdnet.models.tensornet import TensorNet
             from torchmdnet.models.torchmd_et import TorchMD_ET
         try:                                                  # and its kernel-loading log
