@@ -15,7 +15,8 @@ import numpy as np
 from ase import Atoms
 
 from . import results
-from .train import build, evaluate, family, fit, load, n_parameters, save
+from .train import (as_predictor, build, errors, family, fit, load, n_parameters,
+                    predictions, save)
 
 STUDY = "models"
 DATASETS = ("gete", "gete_aimd")
@@ -37,28 +38,11 @@ def recorded_split(record: dict, name: str = "gete") -> dict[str, list[Atoms]]:
     return {part: [by_hash[h] for h in hashes] for part, hashes in split.items()}
 
 
-def predictions(model, frames: Sequence[Atoms]) -> dict[str, np.ndarray]:
-    """Predicted energies (eV) and forces (eV/A, concatenated) of ``frames``."""
-    from .train import TorchPredictor
-    import torch
-
-    predictor = TorchPredictor(model) if isinstance(model, torch.nn.Module) else model
-    energies, forces = [], []
-    for atoms in frames:
-        e, f = predictor.predict(atoms)
-        energies.append(e)
-        forces.append(np.asarray(f))
-    return {"energy": np.array(energies), "forces": np.concatenate(forces)}
-
-
 def inference_cost(model, atoms: Atoms, repeat: tuple[int, int, int] = (1, 1, 1),
                    calls: int = 3) -> float:
     """Microseconds per atom per energy+force call on ``atoms`` repeated ``repeat`` times."""
-    from .train import TorchPredictor
-    import torch
-
     big = atoms.repeat(repeat)
-    predictor = TorchPredictor(model) if isinstance(model, torch.nn.Module) else model
+    predictor = as_predictor(model)
     predictor.predict(big)                              # warm-up (compilation, caches)
     times = []
     for _ in range(calls):
@@ -94,15 +78,15 @@ def run_kind(kind: str, split, out: Path, *, seed: int = 0, fraction: float = 1.
     model = build(kind, species, seed=seed)
     options = {"max_seconds": max_seconds} if max_seconds and kind in _TORCH else {}
     seconds = fit(model, train_frames, split.valid, seed=seed, progress=False, **options)
+    pred = predictions(model, split.test)          # once: for the metrics and the file
     metrics = {"model": kind, "family": family(kind), "fraction": fraction,
                "n_train": len(train_frames), "n_test": len(split.test),
-               **evaluate(model, split.test), "train_seconds": round(seconds, 1),
+               **errors(pred, split.test), "train_seconds": round(seconds, 1),
                "n_parameters": n_parameters(model)}
     if time_inference:
         metrics.update(timings(model, split.test[0]))
     if fraction == 1.0:
         save(model, out)
-        pred = predictions(model, split.test)
         np.savez_compressed(out / "predictions.npz", energy=pred["energy"],
                             forces=pred["forces"].astype(np.float32))
     metrics["wall_s"] = round(time.time() - started, 1)
@@ -115,17 +99,6 @@ def stored_predictions(kind: str, root: Path | None = None) -> dict[str, np.ndar
     """The test-set predictions the benchmark saved for ``kind``."""
     with np.load(results.study_dir(STUDY, root) / kind / "predictions.npz") as npz:
         return {"energy": npz["energy"], "forces": npz["forces"].astype(float)}
-
-
-def errors(pred: dict[str, np.ndarray], frames: Sequence[Atoms]) -> dict[str, float]:
-    """The four error metrics of stored or fresh predictions against the reference labels."""
-    n = np.array([len(a) for a in frames])
-    de = 1000 * (pred["energy"] - [a.get_potential_energy() for a in frames]) / n
-    df = 1000 * (pred["forces"] - np.concatenate([a.get_forces() for a in frames])).ravel()
-    return {"energy_rmse_mev_per_atom": float(np.sqrt(np.mean(de**2))),
-            "energy_mae_mev_per_atom": float(np.mean(np.abs(de))),
-            "force_rmse_mev_per_ang": float(np.sqrt(np.mean(df**2))),
-            "force_mae_mev_per_ang": float(np.mean(np.abs(df)))}
 
 
 def recheck(kind: str, test: Sequence[Atoms], every: int = 1, root: Path | None = None,
@@ -160,7 +133,8 @@ def family_table(kinds: Sequence[str], every: int = 1, root: Path | None = None)
         for key, value in again.items():
             if abs(value - stored[key]) > 1e-6 * max(1.0, stored[key]):
                 raise AssertionError(f"{kind}: recomputed {key} {value} != stored {stored[key]}")
-        rows.append({"model": kind, "family": family(kind), **again, "train_s": stored["train_seconds"],
+        rows.append({"model": kind, "family": family(kind), **again,
+                     "train_s": stored["train_seconds"],
                      "params": stored["n_parameters"],
                      "us_atom_step_64": stored["us_per_atom_step_64"],
                      "us_atom_step_4096": stored["us_per_atom_step_4096"]})
@@ -175,5 +149,6 @@ def reload(kind: str, root: Path | None = None):
     return load(results.study_dir(STUDY, root) / kind)
 
 
-__all__ = ["run_kind", "reload", "recheck", "family_table", "errors", "stored_predictions", "recorded_split", "split_hashes", "predictions",
-           "inference_cost", "timings", "STUDY", "DATASETS"]
+__all__ = ["run_kind", "reload", "recheck", "family_table", "errors", "stored_predictions",
+           "recorded_split", "split_hashes", "predictions", "inference_cost", "timings",
+           "STUDY", "DATASETS"]

@@ -109,19 +109,36 @@ def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | 
     return history
 
 
-def evaluate(model, frames: Sequence[Atoms]) -> dict[str, float]:
-    """Energy (meV/atom) and force (meV/A) RMSE and MAE on ``frames``."""
-    predictor = TorchPredictor(model) if isinstance(model, torch.nn.Module) else model
-    de, df = [], []
+def as_predictor(model):
+    """Anything with ``predict(atoms) -> (energy, forces)``: torch models get wrapped."""
+    return TorchPredictor(model) if isinstance(model, torch.nn.Module) else model
+
+
+def predictions(model, frames: Sequence[Atoms]) -> dict[str, np.ndarray]:
+    """Predicted energies (eV) and forces (eV/A, concatenated over frames) of ``frames``."""
+    predictor = as_predictor(model)
+    energies, forces = [], []
     for atoms in frames:
         e, f = predictor.predict(atoms)
-        de.append((e - atoms.get_potential_energy()) / len(atoms))
-        df.append((np.asarray(f) - atoms.get_forces()).ravel())
-    de, df = 1000 * np.array(de), 1000 * np.concatenate(df)
+        energies.append(e)
+        forces.append(np.asarray(f))
+    return {"energy": np.array(energies), "forces": np.concatenate(forces)}
+
+
+def errors(pred: dict[str, np.ndarray], frames: Sequence[Atoms]) -> dict[str, float]:
+    """Energy (meV/atom) and force (meV/A) RMSE and MAE of predictions against the labels."""
+    n = np.array([len(a) for a in frames])
+    de = 1000 * (pred["energy"] - [a.get_potential_energy() for a in frames]) / n
+    df = 1000 * (pred["forces"] - np.concatenate([a.get_forces() for a in frames])).ravel()
     return {"energy_rmse_mev_per_atom": float(np.sqrt(np.mean(de**2))),
             "energy_mae_mev_per_atom": float(np.mean(np.abs(de))),
             "force_rmse_mev_per_ang": float(np.sqrt(np.mean(df**2))),
             "force_mae_mev_per_ang": float(np.mean(np.abs(df)))}
+
+
+def evaluate(model, frames: Sequence[Atoms]) -> dict[str, float]:
+    """Energy (meV/atom) and force (meV/A) RMSE and MAE on ``frames``."""
+    return errors(predictions(model, frames), frames)
 
 
 def n_parameters(model) -> int:
@@ -317,7 +334,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = fit(model, fit_frames, valid, seed=args.seed, quick_mode=quick(), **options)
     metrics = {"model": args.model, "family": family(args.model), "species": species,
                "n_train": len(fit_frames) if _iterative(model) else len(train_frames),
-               "n_valid": n_valid if _iterative(model) else 0, "n_test": len(test_frames), **evaluate(model, test_frames),
+               "n_valid": n_valid if _iterative(model) else 0, "n_test": len(test_frames),
+               **evaluate(model, test_frames),
                "train_seconds": round(seconds, 1), "n_parameters": n_parameters(model)}
     out = save(model, args.out)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
@@ -330,8 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 __all__ = ["train", "evaluate", "energy_and_forces", "fit_reference", "save", "load",
-           "TorchPredictor", "n_parameters", "build", "fit", "family", "FAMILIES", "DEFAULTS",
-           "main"]
+           "TorchPredictor", "n_parameters", "predictions", "errors", "as_predictor", "build",
+           "fit", "family", "FAMILIES", "DEFAULTS", "main"]
 
 
 if __name__ == "__main__":
