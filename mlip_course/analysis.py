@@ -1,4 +1,4 @@
-"""Structure analysis of trajectories: radial distribution functions (more per chapter)."""
+"""Structure analysis of trajectories (RDF, ...) and power-law fits of cost scaling."""
 
 from __future__ import annotations
 
@@ -54,3 +54,78 @@ def first_peak(r: np.ndarray, g: np.ndarray, r_range: tuple[float, float] | None
         if denom != 0:
             return float(r[k] + 0.5 * (y0 - y2) / denom * (r[1] - r[0]))
     return float(r[k])
+
+
+def power_law(n: Sequence[float], t: Sequence[float],
+              n_range: tuple[float, float] | None = None) -> tuple[float, float]:
+    """Least-squares fit of ``t = a * n**b`` in log-log space; returns ``(b, a)``.
+
+    ``n_range`` keeps only points with ``n_min <= n <= n_max`` (at least two are needed).
+    Used for cost scaling: time per step vs number of atoms.
+    """
+    n, t = np.asarray(n, float), np.asarray(t, float)
+    if n.shape != t.shape or np.any(n <= 0) or np.any(t <= 0):
+        raise ValueError("power_law() needs positive n and t of the same length.")
+    keep = np.ones(len(n), bool) if n_range is None else (n >= n_range[0]) & (n <= n_range[1])
+    if keep.sum() < 2:
+        raise ValueError(f"power_law() needs at least two points in {n_range}; "
+                         f"got {int(keep.sum())}.")
+    b, log_a = np.polyfit(np.log(n[keep]), np.log(t[keep]), 1)
+    return float(b), float(np.exp(log_a))
+
+
+def first_minimum(r: np.ndarray, g: np.ndarray, after: float) -> float:
+    """Position of the first minimum of g(r) beyond the first peak found after ``after`` A
+    (the usual bond cutoff for coordination numbers)."""
+    start = int(np.searchsorted(r, after))
+    peak = start + int(np.argmax(g[start:start + max(3, len(r) // 6)]))
+    k = peak + 1
+    while k < len(g) - 1 and not (g[k] <= g[k - 1] and g[k] <= g[k + 1]):
+        k += 1
+    return float(r[k])
+
+
+def coordination(frames: Sequence[Atoms], cutoff: float,
+                 pair: tuple[str, str] | None = None) -> float:
+    """Mean number of neighbours within ``cutoff`` A: of ``pair[1]`` atoms around each
+    ``pair[0]`` atom, or of any atom around any atom (``pair=None``)."""
+    from matscipy.neighbours import neighbour_list
+
+    counts, centres = 0, 0
+    for atoms in frames:
+        i, j = neighbour_list("ij", atoms, cutoff)
+        symbols = np.array(atoms.get_chemical_symbols())
+        if pair is None:
+            counts, centres = counts + len(i), centres + len(atoms)
+        else:
+            counts += int(np.sum((symbols[i] == pair[0]) & (symbols[j] == pair[1])))
+            centres += int(np.sum(symbols == pair[0]))
+    if centres == 0:
+        raise ValueError(f"No {pair[0] if pair else ''} atoms in the frames.")
+    return counts / centres
+
+
+def bond_angles(frames: Sequence[Atoms], cutoff: float, centre: str | None = None,
+                bins: int = 90) -> tuple[np.ndarray, np.ndarray]:
+    """Distribution of bond angles (degrees) at ``centre`` atoms (any atom if None) between
+    pairs of neighbours within ``cutoff`` A; returns bin centres and a normalised density."""
+    from matscipy.neighbours import neighbour_list
+
+    angles = []
+    for atoms in frames:
+        i, dvec = neighbour_list("iD", atoms, cutoff)
+        symbols = np.array(atoms.get_chemical_symbols())
+        starts = np.searchsorted(i, np.arange(len(atoms) + 1))
+        for a in range(len(atoms)):
+            if centre is not None and symbols[a] != centre:
+                continue
+            v = dvec[starts[a]:starts[a + 1]]
+            if len(v) < 2:
+                continue
+            u = v / np.linalg.norm(v, axis=1)[:, None]
+            cos = (u @ u.T)[np.triu_indices(len(u), 1)]
+            angles.append(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+    if not angles:
+        raise ValueError("No bond angles: no centre atom has two neighbours within the cutoff.")
+    hist, edges = np.histogram(np.concatenate(angles), bins=bins, range=(0, 180), density=True)
+    return 0.5 * (edges[1:] + edges[:-1]), hist

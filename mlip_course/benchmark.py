@@ -63,8 +63,12 @@ def timings(model, atoms: Atoms, budget_s: float = 120.0) -> dict[str, float]:
 
 
 def run_kind(kind: str, split, out: Path, *, seed: int = 0, fraction: float = 1.0,
-             max_seconds: float | None = None, time_inference: bool = True) -> dict:
-    """Train one kind on (a fraction of) the split, evaluate, time, save into ``out``."""
+             max_seconds: float | None = None, time_inference: bool = True,
+             overrides: dict | None = None, keep_model: bool | None = None) -> dict:
+    """Train one kind on (a fraction of) the split, evaluate, time, save into ``out``.
+
+    ``overrides`` change the kind's default hyper-parameters; the model and its test
+    predictions are saved when ``keep_model`` (default: only for the full training set)."""
     from .train import _species
 
     started = time.time()
@@ -75,7 +79,7 @@ def run_kind(kind: str, split, out: Path, *, seed: int = 0, fraction: float = 1.
                                   replace=False))
         train_frames = [train_frames[k] for k in take]
     species = _species(list(split.train) + list(split.test))
-    model = build(kind, species, seed=seed)
+    model = build(kind, species, seed=seed, **(overrides or {}))
     options = {"max_seconds": max_seconds} if max_seconds and kind in _TORCH else {}
     seconds = fit(model, train_frames, split.valid, seed=seed, progress=False, **options)
     pred = predictions(model, split.test)          # once: for the metrics and the file
@@ -85,7 +89,7 @@ def run_kind(kind: str, split, out: Path, *, seed: int = 0, fraction: float = 1.
                "n_parameters": n_parameters(model)}
     if time_inference:
         metrics.update(timings(model, split.test[0]))
-    if fraction == 1.0:
+    if keep_model if keep_model is not None else fraction == 1.0:
         save(model, out)
         np.savez_compressed(out / "predictions.npz", energy=pred["energy"],
                             forces=pred["forces"].astype(np.float32))
@@ -95,19 +99,20 @@ def run_kind(kind: str, split, out: Path, *, seed: int = 0, fraction: float = 1.
     return metrics
 
 
-def stored_predictions(kind: str, root: Path | None = None) -> dict[str, np.ndarray]:
-    """The test-set predictions the benchmark saved for ``kind``."""
-    with np.load(results.study_dir(STUDY, root) / kind / "predictions.npz") as npz:
+def stored_predictions(kind: str, root: Path | None = None,
+                       study: str = STUDY) -> dict[str, np.ndarray]:
+    """The test-set predictions a study (default: the benchmark) saved for ``kind``."""
+    with np.load(results.study_dir(study, root) / kind / "predictions.npz") as npz:
         return {"energy": npz["energy"], "forces": npz["forces"].astype(float)}
 
 
 def recheck(kind: str, test: Sequence[Atoms], every: int = 1, root: Path | None = None,
-            tol_ev: float = 1e-5) -> dict[str, float]:
+            tol_ev: float = 1e-5, study: str = STUDY) -> dict[str, float]:
     """Reload the saved model, predict every ``every``-th test frame again, and check the
     predictions equal the stored ones (``tol_ev`` eV/atom and eV/A; CHGNet runs in float32).
     Returns the metrics recomputed from the stored predictions of the whole test set."""
-    model = reload(kind, root)
-    stored = stored_predictions(kind, root)
+    model = reload(kind, root, study)
+    stored = stored_predictions(kind, root, study)
     offsets = np.concatenate([[0], np.cumsum([len(a) for a in test])])
     for k in range(0, len(test), every):
         fresh = predictions(model, [test[k]])
@@ -117,6 +122,21 @@ def recheck(kind: str, test: Sequence[Atoms], every: int = 1, root: Path | None 
             raise AssertionError(f"{kind}: the reloaded model predicts test frame {k} "
                                  f"differently (dE {de:.2e} eV/atom, dF {df:.2e} eV/A).")
     return errors(stored, test)
+
+
+def errors_by(pred: dict[str, np.ndarray], frames: Sequence[Atoms],
+              key: str = "phase") -> dict[str, dict[str, float]]:
+    """:func:`errors` of each group of ``frames`` sharing ``atoms.info[key]`` (e.g. phase)."""
+    offsets = np.concatenate([[0], np.cumsum([len(a) for a in frames])])
+    groups: dict[str, list[int]] = {}
+    for k, atoms in enumerate(frames):
+        groups.setdefault(str(atoms.info.get(key, "?")), []).append(k)
+    out = {}
+    for name, idx in sorted(groups.items()):
+        sub = {"energy": pred["energy"][idx],
+               "forces": np.concatenate([pred["forces"][offsets[k]:offsets[k + 1]] for k in idx])}
+        out[name] = {"frames": len(idx), **errors(sub, [frames[k] for k in idx])}
+    return out
 
 
 def family_table(kinds: Sequence[str], every: int = 1, root: Path | None = None):
@@ -144,11 +164,11 @@ def family_table(kinds: Sequence[str], every: int = 1, root: Path | None = None)
 _TORCH = ("bpnn", "deeppot", "schnet", "egnn", "attention", "tnet", "tensornet")
 
 
-def reload(kind: str, root: Path | None = None):
-    """The saved benchmark model of ``kind``."""
-    return load(results.study_dir(STUDY, root) / kind)
+def reload(kind: str, root: Path | None = None, study: str = STUDY):
+    """The saved model ``kind`` of a study (default: the benchmark)."""
+    return load(results.study_dir(study, root) / kind)
 
 
-__all__ = ["run_kind", "reload", "recheck", "family_table", "errors", "stored_predictions",
+__all__ = ["run_kind", "reload", "recheck", "family_table", "errors", "errors_by", "stored_predictions",
            "recorded_split", "split_hashes", "predictions", "inference_cost", "timings",
            "STUDY", "DATASETS"]

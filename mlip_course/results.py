@@ -64,7 +64,8 @@ def _current_hashes(datasets, root: Path) -> set[str]:
 def save(study: str, payload: dict, *, started: float, datasets: tuple[str, ...] = (),
          root: Path | None = None, frames: list[str] | None = None) -> Path:
     """Write ``results/<study>/results.json``; ``started`` is ``time.time()`` at the start;
-    ``frames``: hashes (:func:`frame_hash`) of the frames used, for data sets still growing."""
+    ``frames``: hashes (:func:`frame_hash`) of the frames used, for data sets still growing.
+    Re-saving a study keeps the earlier commands under ``provenance["earlier_runs"]``."""
     root = root or repo_root()
     manifests = {name: _manifest_sha256(name, root) for name in datasets}
     record = {
@@ -82,6 +83,11 @@ def save(study: str, payload: dict, *, started: float, datasets: tuple[str, ...]
     out = study_dir(study, root)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "results.json"
+    if path.exists():              # a resumed or partly re-run study: keep its earlier commands
+        before = json.loads(path.read_text())["provenance"]
+        record["provenance"]["earlier_runs"] = before.get("earlier_runs", []) + [
+            {k: before[k] for k in ("command", "git_commit", "wall_time_s", "finished")
+             if k in before}]
     path.write_text(json.dumps(record, indent=1) + "\n")
     return path
 

@@ -255,7 +255,7 @@ DEFAULTS = {
     "tensornet": {"model": {"r_cut": 5.0, "width": 32, "layers": 2}, "train": dict(_NET)},
     "mtp": {"model": {"r_cut": 5.0, "n_radial": 3, "ridge": 1e-6}, "train": {}},
     "ace": {"model": {"r_cut": 5.0, "n_radial": 6, "l_max": 3, "ridge": 1e-6}, "train": {}},
-    "snap": {"model": {"r_cut": 5.0, "twojmax": 6, "quadratic": True}, "train": {}},
+    "snap": {"model": {"r_cut": 5.0, "twojmax": 8, "quadratic": False}, "train": {}},
     "krr": {"model": {"r_cut": 5.0, "n_basis": 300}, "train": {}},
     "rff": {"model": {"r_cut": 5.0, "n_basis": 300}, "train": {}},
     "gap": {"model": {"r_cut": 5.0}, "train": {}},

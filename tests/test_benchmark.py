@@ -35,3 +35,23 @@ def test_errors_are_zero_for_perfect_predictions():
     perfect = {"energy": np.array([a.get_potential_energy() for a in frames]),
                "forces": np.concatenate([a.get_forces() for a in frames])}
     assert all(v == pytest.approx(0.0, abs=1e-12) for v in errors(perfect, frames).values())
+
+
+def test_errors_by_group_match_errors_of_each_group():
+    import numpy as np
+    from ase.build import bulk
+
+    from mlip_course.benchmark import errors_by
+    from mlip_course.reference import label
+    from mlip_course.train import errors
+
+    frames = []
+    for k, phase in enumerate(["crystal", "liquid", "crystal"]):
+        a = bulk("Cu", "fcc", a=3.6, cubic=True)
+        frames.append(label(a, -1.0 * k, np.full((4, 3), 0.1 * k), phase=phase))
+    pred = {"energy": np.array([0.1, -1.0, -2.4]), "forces": np.zeros((12, 3))}
+    by = errors_by(pred, frames)
+    assert by["crystal"]["frames"] == 2 and by["liquid"]["frames"] == 1
+    assert by["crystal"] == {"frames": 2, **errors(
+        {"energy": pred["energy"][[0, 2]], "forces": np.zeros((8, 3))}, [frames[0], frames[2]])}
+    assert by["liquid"]["energy_rmse_mev_per_atom"] == 0.0

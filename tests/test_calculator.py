@@ -53,3 +53,33 @@ def test_adapter_errors_are_clear():
     atoms.calc = MLIPCalculator(Wrong())
     with pytest.raises(ValueError, match="expected \\(4, 3\\)"):
         atoms.get_forces()
+
+
+def test_an_external_calculator_becomes_a_course_model_with_fitted_shifts():
+    import numpy as np
+    import pytest
+    from ase.build import bulk
+    from ase.calculators.emt import EMT
+
+    from mlip_course.models.external import ExternalCalculator
+    from mlip_course.reference import label_frames
+    from mlip_course.train import evaluate
+
+    rng = np.random.default_rng(0)
+    frames = []
+    for symbol in ("Cu", "Au", "Cu"):
+        a = bulk(symbol, "fcc", a=3.7 if symbol == "Cu" else 4.1, cubic=True).repeat(2)
+        a.positions += rng.normal(0, 0.05, a.positions.shape)
+        frames.append(a)
+    frames.append(frames[0].copy())
+    frames[-1].symbols[:3] = "Au"
+    labelled = label_frames(frames, EMT())
+    for a in labelled:       # a label on "another absolute scale": +1 eV per Cu, -2 eV per Au
+        e = a.get_potential_energy() + a.symbols.count("Cu") - 2 * a.symbols.count("Au")
+        a.calc.results["energy"] = e
+    model = ExternalCalculator(EMT()).fit(labelled)
+    assert model.shifts == pytest.approx({"Au": -2.0, "Cu": 1.0}, abs=1e-9)
+    err = evaluate(model, labelled)
+    assert err["energy_rmse_mev_per_atom"] < 1e-6 and err["force_rmse_mev_per_ang"] < 1e-6
+    with pytest.raises(ValueError, match="No energy shift"):
+        model.predict(bulk("Ag", "fcc", a=4.1))

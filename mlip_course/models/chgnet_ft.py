@@ -38,8 +38,22 @@ def _pretrained():
         return CHGNet.load(use_device="cpu", verbose=False)
 
 
+def _untrained(seed: int):
+    """CHGNet's architecture with random weights (same hyper-parameters as the 0.3.0 model)."""
+    from chgnet.model import CHGNet
+
+    pretrained = _pretrained()
+    torch.manual_seed(seed)
+    return CHGNet(**pretrained.todict()["model_args"])
+
+
 class CHGNetFineTuned:
-    """``fit`` refits AtomRef then fine-tunes; ``predict`` through ``CHGNetCalculator``."""
+    """``fit`` refits AtomRef then fine-tunes; ``predict`` through ``CHGNetCalculator``.
+
+    ``start="scratch"`` builds the same architecture with random weights and trains all of it
+    (the control experiment of the universal-models chapter); ``layers="all"`` fine-tunes every
+    weight of the pretrained model instead of the last block.
+    """
 
     kind = "chgnet"
     needs_validation = True
@@ -47,11 +61,15 @@ class CHGNetFineTuned:
     trainable = ("atom_conv_layers.3.", "readout_norm.", "mlp.")
 
     def __init__(self, species: Sequence[str], epochs: int = 6, lr: float = 1e-3,
-                 batch_size: int = 4, force_weight: float = 1.0, seed: int = 0):
+                 batch_size: int = 4, force_weight: float = 1.0, seed: int = 0,
+                 start: str = "pretrained", layers: str = "last"):
+        if start not in ("pretrained", "scratch") or layers not in ("last", "all"):
+            raise ValueError("start is 'pretrained' or 'scratch'; layers is 'last' or 'all'.")
         self.config = {"species": list(species), "epochs": epochs, "lr": lr,
-                       "batch_size": batch_size, "force_weight": force_weight, "seed": seed}
+                       "batch_size": batch_size, "force_weight": force_weight, "seed": seed,
+                       "start": start, "layers": layers}
         self.species = list(species)
-        self.model = _pretrained()
+        self.model = _pretrained() if start == "pretrained" else _untrained(seed)
         self._calc = None
 
     @property
@@ -80,8 +98,13 @@ class CHGNetFineTuned:
         started = time.time()
         torch.manual_seed(self.config["seed"])
         self.refit_reference(frames)
+        epochs = self.config["epochs"] if epochs is None else epochs
+        if epochs == 0:            # zero-shot: only the per-element reference energies change
+            self.fit_seconds = time.time() - started
+            return self
+        every = self.config.get("layers") == "all" or self.config.get("start") == "scratch"
         for name, param in self.model.named_parameters():
-            param.requires_grad = name.startswith(self.trainable)
+            param.requires_grad = every or name.startswith(self.trainable)
 
         def loader(fr, shuffle):
             data = StructureData(_structures(fr), [a.get_potential_energy() / len(a) for a in fr],
@@ -90,7 +113,7 @@ class CHGNetFineTuned:
 
         valid = list(valid) if valid else list(frames[: max(1, len(frames) // 10)])
         trainer = Trainer(model=self.model, targets="ef", optimizer="Adam", scheduler="CosLR",
-                          criterion="MSE", epochs=epochs or self.config["epochs"],
+                          criterion="MSE", epochs=epochs,
                           learning_rate=self.config["lr"],
                           force_loss_ratio=self.config["force_weight"], use_device="cpu",
                           torch_seed=self.config["seed"], data_seed=self.config["seed"],

