@@ -129,3 +129,43 @@ def bond_angles(frames: Sequence[Atoms], cutoff: float, centre: str | None = Non
         raise ValueError("No bond angles: no centre atom has two neighbours within the cutoff.")
     hist, edges = np.histogram(np.concatenate(angles), bins=bins, range=(0, 180), density=True)
     return 0.5 * (edges[1:] + edges[:-1]), hist
+
+
+def msd(frames: Sequence[Atoms], species: str | None = None) -> np.ndarray:
+    """Mean squared displacement (A^2) of each frame from the first, for unwrapped positions
+    (ASE dynamics do not wrap atoms back into the cell), averaged over ``species`` atoms."""
+    frames = list(frames)
+    if len(frames) < 2:
+        raise ValueError("msd() needs at least two frames.")
+    pos = np.array([a.positions for a in frames])
+    mask = np.ones(pos.shape[1], bool) if species is None else \
+        np.array(frames[0].get_chemical_symbols()) == species
+    jumps = np.abs(np.diff(pos, axis=0)).max()
+    cell_min = min(np.linalg.norm(frames[0].cell, axis=1))
+    if jumps > 0.5 * cell_min:
+        raise ValueError("An atom moved by half a cell between frames: the positions look "
+                         "wrapped. Save unwrapped positions (ASE MD does not wrap).")
+    d = pos[:, mask] - pos[0, mask]
+    return np.mean(np.sum(d**2, axis=2), axis=1)
+
+
+def diffusion_coefficient(times_ps: np.ndarray, msd_a2: np.ndarray,
+                          fit_from_ps: float) -> float:
+    """Einstein relation in 3-D: D = slope(MSD vs t) / 6, fitted for t >= ``fit_from_ps``;
+    returns D in cm^2/s (1 A^2/ps = 1e-4 cm^2/s)."""
+    keep = np.asarray(times_ps) >= fit_from_ps
+    if keep.sum() < 3:
+        raise ValueError("Fewer than three MSD points in the fitting window.")
+    slope = np.polyfit(np.asarray(times_ps)[keep], np.asarray(msd_a2)[keep], 1)[0]
+    return float(slope / 6.0 * 1e-4)
+
+
+def arrhenius(temperatures_k: Sequence[float], d: Sequence[float]) -> tuple[float, float]:
+    """Fit D = D0 exp(-Ea / kB T); returns (Ea in eV, D0 in the units of ``d``)."""
+    from ase.units import kB
+
+    t, d = np.asarray(temperatures_k, float), np.asarray(d, float)
+    if len(t) < 2 or np.any(d <= 0):
+        raise ValueError("arrhenius() needs two or more positive diffusion coefficients.")
+    slope, intercept = np.polyfit(1.0 / t, np.log(d), 1)
+    return float(-slope * kB), float(np.exp(intercept))

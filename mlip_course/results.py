@@ -117,3 +117,18 @@ def load(study: str, root: Path | None = None) -> dict:
         raise RuntimeError(f"results/{study} were made from an older version of "
                            f"data/{changed[0]}; rerun `python scripts/{study}.py`.")
     return record
+
+
+class Progress(dict):
+    """The finished parts of a resumable study (``key -> info``), kept in
+    ``results/<study>/<file>`` and rewritten after each :meth:`record`."""
+
+    def __init__(self, study: str, file: str = "progress.json", root: Path | None = None):
+        self.dir = study_dir(study, root)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.dir / file
+        super().__init__(json.loads(self.path.read_text()) if self.path.exists() else {})
+
+    def record(self, key: str, info: dict) -> None:
+        self[key] = info
+        self.path.write_text(json.dumps(self, indent=1) + "\n")

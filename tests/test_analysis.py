@@ -61,3 +61,25 @@ def test_coordination_and_bond_angles_of_rocksalt():
     assert 3.0 < first_minimum(r, g, after=2.0) < 4.2
     with pytest.raises(ValueError, match="No bond angles"):
         bond_angles([atoms], 1.0)
+
+
+def test_msd_diffusion_and_arrhenius_on_synthetic_data():
+    from ase import Atoms
+    from ase.units import kB
+
+    from mlip_course.analysis import arrhenius, diffusion_coefficient, msd
+
+    rng = np.random.default_rng(0)
+    n, steps, d_true = 400, 200, 0.05                     # D in A^2/ps, dt = 0.1 ps
+    steps_xyz = rng.normal(0, np.sqrt(2 * d_true * 0.1), (steps, n, 3))
+    pos = np.concatenate([np.zeros((1, n, 3)), np.cumsum(steps_xyz, axis=0)])
+    frames = [Atoms(["Ge"] * n, positions=p, cell=[30] * 3, pbc=True) for p in pos]
+    t = 0.1 * np.arange(len(frames))
+    d = diffusion_coefficient(t, msd(frames), fit_from_ps=2.0)
+    assert d == pytest.approx(d_true * 1e-4, rel=0.1)
+    temps = np.array([800.0, 1000.0, 1200.0])
+    ea, d0 = arrhenius(temps, 1e-3 * np.exp(-0.4 / (kB * temps)))
+    assert ea == pytest.approx(0.4) and d0 == pytest.approx(1e-3)
+    frames[5].positions[0] += 15.0                         # a wrapped jump
+    with pytest.raises(ValueError, match="wrapped"):
+        msd(frames)

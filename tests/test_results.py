@@ -58,3 +58,13 @@ def test_growing_data_keep_results_whose_frames_are_intact(tmp_path):
     write_dataset(folder / "frames.xyz", changed)                # labels of used frames changed
     with pytest.raises(RuntimeError, match="changed or vanished"):
         results.load("demo", root=tmp_path)
+
+
+def test_progress_survives_a_restart(tmp_path):
+    from mlip_course.results import Progress
+
+    runs = Progress("study/part", "runs.json", root=tmp_path)
+    assert runs == {} and runs.dir == tmp_path / "results" / "study" / "part"
+    runs.record("T700", {"wall_s": 1.5})
+    again = Progress("study/part", "runs.json", root=tmp_path)
+    assert again == {"T700": {"wall_s": 1.5}}

@@ -125,6 +125,27 @@ def thermal(builder: Callable[[], Atoms], temperature_k: float, n: int) -> Calla
     return make
 
 
+def phonon_displacements(builder: Callable[[], Atoms], supercell_matrix,
+                         distance: float = 0.03) -> Callable[[int], list[Atoms]]:
+    """The perfect supercell, then phonopy's symmetry-reduced displaced supercells (the
+    finite-difference set for force constants; ``mlip_course.properties`` rebuilds the same)."""
+    def make(seed: int) -> list[Atoms]:
+        from ..properties import displaced_supercells
+
+        return displaced_supercells(builder(), supercell_matrix, distance)
+    return make
+
+
+def voigt_strains(builder: Callable[[], Atoms], magnitude: float = 0.01) -> Callable[[int], list[Atoms]]:
+    """The cell strained by -magnitude and +magnitude in each of the six Voigt components
+    (atoms follow the cell: clamped-ion elastic constants from the stresses)."""
+    def make(seed: int) -> list[Atoms]:
+        from ..properties import strained
+
+        return [strained(builder(), k, sign * magnitude) for k in range(6) for sign in (-1, 1)]
+    return make
+
+
 def melt(symbols: list[str], density: float, temperature_k: float, n: int,
          melt_k: float = 2500.0) -> Callable[[int], list[Atoms]]:
     """Random packing -> melt at ``melt_k`` -> sample the liquid at ``temperature_k``."""
@@ -229,12 +250,23 @@ def _gst() -> list[Group]:
     return g
 
 
-DATASETS: dict[str, Callable[[], list[Group]]] = {"gete": _gete, "gst": _gst}
+def _gete_props() -> list[Group]:
+    prim = st.alpha_gete_primitive
+    return [Group("alpha_phonons", "crystal",
+                  phonon_displacements(prim, st.ALPHA_SUPERCELL), 2000),
+            Group("alpha_strains", "crystal", voigt_strains(st.alpha_gete), 2001)]
+
+
+DATASETS: dict[str, Callable[[], list[Group]]] = {"gete": _gete, "gst": _gst,
+                                                  "gete_props": _gete_props}
 DESCRIPTIONS = {
     "gete": "GeTe: rocksalt and alpha crystals (rattled, strained, thermal), vacancies and "
             "antisites, surfaces, liquid at 900-1200 K, melt-quenched amorphous; 62-64 atoms.",
     "gst": "Ge-Sb-Te: metastable rocksalt GST (Ge13Sb13Te32), Sb2Te3, Ge/Sb/Te elements, "
            "defects, surfaces, liquid and amorphous Ge14Sb14Te35 and Sb-rich Sb42Te22.",
+    "gete_props": "alpha-GeTe (64-atom pseudo-cubic cell, experimental geometry): phonopy "
+                  "finite displacements (0.03 A) and +-1 % Voigt strains, for the DFT phonons "
+                  "and clamped-ion elastic constants of the applications chapter.",
 }
 
 

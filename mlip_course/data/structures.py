@@ -25,11 +25,19 @@ def rocksalt_gete(a: float = 6.00, reps: int = 2) -> Atoms:
     return bulk("GeTe", "rocksalt", a=a, cubic=True).repeat(reps)
 
 
+#: primitive rhombohedral cell -> the 64-atom pseudo-cubic supercell used everywhere
+ALPHA_SUPERCELL = 2 * _FCC_TO_CUBIC
+
+
+def alpha_gete_primitive(a: float = 4.172, c: float = 10.710, z_te: float = 0.475) -> Atoms:
+    """Rhombohedral alpha-GeTe (R3m), the 2-atom primitive cell (experimental a, c, z)."""
+    return crystal(["Ge", "Te"], basis=[(0, 0, 0), (0, 0, z_te)], spacegroup=160,
+                   cellpar=[a, a, c, 90, 90, 120], primitive_cell=True)
+
+
 def alpha_gete(a: float = 4.172, c: float = 10.710, z_te: float = 0.475) -> Atoms:
     """Rhombohedral alpha-GeTe (R3m) as a 64-atom pseudo-cubic supercell."""
-    prim = crystal(["Ge", "Te"], basis=[(0, 0, 0), (0, 0, z_te)], spacegroup=160,
-                   cellpar=[a, a, c, 90, 90, 120], primitive_cell=True)
-    return make_supercell(prim, 2 * _FCC_TO_CUBIC)
+    return make_supercell(alpha_gete_primitive(a, c, z_te), ALPHA_SUPERCELL)
 
 
 def rocksalt_gst(a: float = 6.02, seed: int = 0, n_ge: int = 13, n_sb: int = 13) -> Atoms:

@@ -1,0 +1,152 @@
+"""Material properties from any calculator: phonons (phonopy finite displacements) and
+clamped-ion elastic constants (stress-strain), computed the same way for DFT and for a model.
+
+The DFT side reads labelled frames of ``data/gete_props`` (made by the recipes in
+``mlip_course.data.recipes`` from the functions below); the model side calls an ASE calculator
+on the very same structures, so the comparison differs only in the energy surface.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from ase import Atoms
+
+EV_PER_A3_TO_GPA = 160.21766208
+
+
+def _phonopy_atoms(atoms: Atoms):
+    from phonopy.structure.atoms import PhonopyAtoms
+
+    return PhonopyAtoms(symbols=atoms.get_chemical_symbols(), cell=np.asarray(atoms.cell),
+                        scaled_positions=atoms.get_scaled_positions())
+
+
+def phonopy_for(primitive: Atoms, supercell_matrix, distance: float = 0.03):
+    """A ``Phonopy`` object on ``primitive`` with its symmetry-reduced displacements."""
+    from phonopy import Phonopy
+
+    phonon = Phonopy(_phonopy_atoms(primitive), supercell_matrix=np.asarray(supercell_matrix),
+                     primitive_matrix="P")
+    phonon.generate_displacements(distance=distance)
+    return phonon
+
+
+def _to_ase(cell) -> Atoms:
+    return Atoms(cell.symbols, cell=cell.cell, scaled_positions=cell.scaled_positions, pbc=True)
+
+
+def displaced_supercells(primitive: Atoms, supercell_matrix,
+                         distance: float = 0.03) -> list[Atoms]:
+    """The perfect supercell followed by phonopy's displaced supercells."""
+    phonon = phonopy_for(primitive, supercell_matrix, distance)
+    frames = [_to_ase(phonon.supercell)]
+    frames += [_to_ase(cell) for cell in phonon.supercells_with_displacements]
+    for k, atoms in enumerate(frames):
+        atoms.info["displacement"] = k          # 0 = the perfect supercell
+    return frames
+
+
+def force_constants(primitive: Atoms, supercell_matrix, forces: Sequence[np.ndarray],
+                    distance: float = 0.03):
+    """Phonopy with force constants from ``forces`` of :func:`displaced_supercells` (perfect
+    first). The perfect cell's residual forces are subtracted: the geometry need not be the
+    minimum of either energy surface, and both surfaces are treated alike."""
+    phonon = phonopy_for(primitive, supercell_matrix, distance)
+    n = len(phonon.supercells_with_displacements)
+    if len(forces) != n + 1:
+        raise ValueError(f"Expected {n + 1} force arrays (perfect + {n} displaced), "
+                         f"got {len(forces)}.")
+    residual = np.asarray(forces[0])
+    phonon.forces = np.array([np.asarray(f) - residual for f in forces[1:]])
+    phonon.produce_force_constants()
+    phonon.symmetrize_force_constants()
+    return phonon
+
+
+def phonons_with(calc, primitive: Atoms, supercell_matrix, distance: float = 0.03):
+    """:func:`force_constants` with forces from an ASE calculator."""
+    forces = []
+    for atoms in displaced_supercells(primitive, supercell_matrix, distance):
+        atoms.calc = calc
+        forces.append(atoms.get_forces().copy())
+    return force_constants(primitive, supercell_matrix, forces, distance)
+
+
+def frequencies_thz(phonon, qpoints: Sequence[Sequence[float]]) -> np.ndarray:
+    """Phonon frequencies (THz) at reduced ``qpoints`` of the primitive cell, (nq, nbands)."""
+    phonon.run_qpoints(np.asarray(qpoints, float))
+    return np.array(phonon.get_qpoints_dict()["frequencies"])
+
+
+def band_path(phonon, path: Sequence[Sequence[float]], points: int = 40):
+    """Frequencies along straight segments between reduced q-points: (distance, THz)."""
+    qs, dist, total = [], [], 0.0
+    recip = np.linalg.inv(phonon.primitive.cell).T
+    for a, b in zip(path[:-1], path[1:]):
+        a, b = np.asarray(a, float), np.asarray(b, float)
+        step = np.linalg.norm((b - a) @ recip.T) / (points - 1)
+        for k in range(points):
+            qs.append(a + (b - a) * k / (points - 1))
+            dist.append(total + k * step)
+        total = dist[-1]
+    return np.array(dist), frequencies_thz(phonon, qs)
+
+
+def density_of_states(phonon, mesh: int = 16, sigma: float = 0.1):
+    """Total phonon DOS on a ``mesh``^3 grid, Gaussian smearing ``sigma`` THz: (THz, states)."""
+    phonon.run_mesh([mesh] * 3)
+    phonon.run_total_dos(sigma=sigma)
+    dos = phonon.get_total_dos_dict()
+    return np.asarray(dos["frequency_points"]), np.asarray(dos["total_dos"])
+
+
+def voigt_strain(component: int, magnitude: float) -> np.ndarray:
+    """The symmetric strain tensor of one Voigt component (engineering shear for 3-5)."""
+    eps = np.zeros((3, 3))
+    if component < 3:
+        eps[component, component] = magnitude
+    else:
+        i, j = {3: (1, 2), 4: (0, 2), 5: (0, 1)}[component]
+        eps[i, j] = eps[j, i] = magnitude / 2
+    return eps
+
+
+def strained(atoms: Atoms, component: int, magnitude: float) -> Atoms:
+    """``atoms`` with the cell (and the atoms with it) strained by one Voigt component."""
+    out = atoms.copy()
+    out.set_cell(np.asarray(atoms.cell) @ (np.eye(3) + voigt_strain(component, magnitude)),
+                 scale_atoms=True)
+    out.info.update(strain_component=component, strain=magnitude)
+    return out
+
+
+def elastic_constants(stresses: dict[tuple[int, float], np.ndarray]) -> np.ndarray:
+    """6x6 clamped-ion elastic constants (GPa) by central differences of Voigt stresses
+    (eV/A^3, ASE's sign convention) at strains ``(component, +-magnitude)``."""
+    c = np.zeros((6, 6))
+    for k in range(6):
+        plus = [m for (j, m) in stresses if j == k and m > 0]
+        if len(plus) != 1 or (k, -plus[0]) not in stresses:
+            raise ValueError(f"Need the stresses at +-strain for Voigt component {k}.")
+        m = plus[0]
+        c[:, k] = (np.asarray(stresses[(k, m)]) - np.asarray(stresses[(k, -m)])) / (2 * m)
+    return EV_PER_A3_TO_GPA * c
+
+
+def model_stresses(calc, frames: Sequence[Atoms]) -> dict[tuple[int, float], np.ndarray]:
+    """Voigt stresses of strained ``frames`` from a calculator; when it has no analytic
+    stress, by finite differences of its energy (ASE's ``calculate_numerical_stress``)."""
+    from ase.calculators.calculator import PropertyNotImplementedError
+
+    out = {}
+    for atoms in frames:
+        a = atoms.copy()
+        a.calc = calc
+        try:
+            stress = a.get_stress()
+        except PropertyNotImplementedError:
+            stress = calc.calculate_numerical_stress(a, d=1e-5)
+        out[(int(atoms.info["strain_component"]), float(atoms.info["strain"]))] = stress
+    return out

@@ -1,0 +1,57 @@
+"""Phonons and elastic constants: the same recipe for DFT frames and for any calculator."""
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.calculators.emt import EMT
+
+from mlip_course import properties
+
+
+def test_elastic_constants_of_emt_copper_are_cubic_and_match_a_direct_fit():
+    atoms = bulk("Cu", "fcc", a=3.59, cubic=True)
+    frames = [properties.strained(atoms, k, s * 0.005) for k in range(6) for s in (-1, 1)]
+    c = properties.elastic_constants(properties.model_stresses(EMT(), frames))
+    assert c[0, 0] == pytest.approx(c[1, 1], rel=1e-6) == pytest.approx(c[2, 2], rel=1e-6)
+    assert c[3, 3] == pytest.approx(c[5, 5], rel=1e-6)
+    assert 120 < c[0, 0] < 220 and 60 < c[0, 1] < 160 and 40 < c[3, 3] < 120   # copper, GPa
+    assert np.abs(c[:3, 3:]).max() < 1e-3 * c[0, 0]            # no normal-shear coupling
+    # bulk modulus from the constants = from an energy-volume curve
+    b_c = (c[0, 0] + 2 * c[0, 1]) / 3
+    from ase.eos import EquationOfState
+    vols, ens = [], []
+    for s in np.linspace(0.99, 1.01, 7):
+        a = atoms.copy(); a.set_cell(atoms.cell * s, scale_atoms=True); a.calc = EMT()
+        vols.append(a.get_volume()); ens.append(a.get_potential_energy())
+    v0, e0, b = EquationOfState(vols, ens).fit()
+    assert b_c == pytest.approx(b * properties.EV_PER_A3_TO_GPA, rel=0.03)
+    with pytest.raises(ValueError, match="component 0"):
+        properties.elastic_constants({})
+
+
+def test_phonons_from_a_calculator_and_from_frames_agree():
+    prim = bulk("Cu", "fcc", a=3.59)
+    m = np.diag([2, 2, 2])
+    phonon = properties.phonons_with(EMT(), prim, m, distance=0.02)
+    gamma = properties.frequencies_thz(phonon, [[0, 0, 0]])[0]
+    assert np.abs(gamma).max() < 1e-3                            # acoustic sum rule
+    x = properties.frequencies_thz(phonon, [[0.5, 0, 0.5]])[0]
+    assert 4 < x.max() < 10                                      # copper's X point, THz
+    frames = properties.displaced_supercells(prim, m, 0.02)
+    assert frames[0].info["displacement"] == 0 and len(frames) == 2
+    forces = []
+    for a in frames:
+        a.calc = EMT(); forces.append(a.get_forces())
+    again = properties.force_constants(prim, m, forces, 0.02)
+    assert np.allclose(properties.frequencies_thz(again, [[0.5, 0, 0.5]])[0], x)
+    dist, bands = properties.band_path(phonon, [[0, 0, 0], [0.5, 0, 0.5]], points=5)
+    assert bands.shape == (5, 3) and dist[0] == 0 and np.all(np.diff(dist) > 0)
+    with pytest.raises(ValueError, match="force arrays"):
+        properties.force_constants(prim, m, forces[:1], 0.02)
+
+
+def test_phonon_dos_integrates_to_the_number_of_modes():
+    prim = bulk("Cu", "fcc", a=3.59)
+    phonon = properties.phonons_with(EMT(), prim, np.diag([2, 2, 2]), distance=0.02)
+    f, dos = properties.density_of_states(phonon, mesh=8, sigma=0.2)
+    assert np.trapezoid(dos, f) == pytest.approx(3.0, rel=0.05)
