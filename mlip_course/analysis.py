@@ -74,15 +74,14 @@ def power_law(n: Sequence[float], t: Sequence[float],
     return float(b), float(np.exp(log_a))
 
 
-def first_minimum(r: np.ndarray, g: np.ndarray, after: float) -> float:
-    """Position of the first minimum of g(r) beyond the first peak found after ``after`` A
-    (the usual bond cutoff for coordination numbers)."""
+def first_minimum(r: np.ndarray, g: np.ndarray, after: float, window: float = 1.0) -> float:
+    """Position of the first minimum of g(r): the lowest point within ``window`` A beyond the
+    first peak found after ``after`` A (robust to the noise of short trajectories; the usual
+    bond cutoff for coordination numbers)."""
     start = int(np.searchsorted(r, after))
     peak = start + int(np.argmax(g[start:start + max(3, len(r) // 6)]))
-    k = peak + 1
-    while k < len(g) - 1 and not (g[k] <= g[k - 1] and g[k] <= g[k + 1]):
-        k += 1
-    return float(r[k])
+    stop = int(np.searchsorted(r, r[peak] + window))
+    return float(r[peak + 1 + int(np.argmin(g[peak + 1:stop + 1]))])
 
 
 def coordination(frames: Sequence[Atoms], cutoff: float,
@@ -169,3 +168,14 @@ def arrhenius(temperatures_k: Sequence[float], d: Sequence[float]) -> tuple[floa
         raise ValueError("arrhenius() needs two or more positive diffusion coefficients.")
     slope, intercept = np.polyfit(1.0 / t, np.log(d), 1)
     return float(-slope * kB), float(np.exp(intercept))
+
+
+def first_collapse(frames: Sequence[Atoms], min_distance: float = 1.5) -> int | None:
+    """Index of the first frame in which two atoms are closer than ``min_distance`` A (an MD
+    run that fell into an unphysical hole of its potential), or None if there is none."""
+    from matscipy.neighbours import neighbour_list
+
+    for k, atoms in enumerate(frames):
+        if len(neighbour_list("i", atoms, min_distance)):
+            return k
+    return None

@@ -83,3 +83,13 @@ def test_msd_diffusion_and_arrhenius_on_synthetic_data():
     frames[5].positions[0] += 15.0                         # a wrapped jump
     with pytest.raises(ValueError, match="wrapped"):
         msd(frames)
+
+
+def test_first_collapse_finds_the_first_overlapping_pair():
+    from mlip_course.analysis import first_collapse
+
+    good = bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2)
+    bad = good.copy()
+    bad.positions[1] = bad.positions[0] + [0.5, 0.0, 0.0]
+    assert first_collapse([good, good]) is None
+    assert first_collapse([good, bad, good]) == 1

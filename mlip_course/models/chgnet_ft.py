@@ -32,7 +32,13 @@ def _structures(frames: Sequence[Atoms]):
 
 
 def _pretrained():
+    import warnings
+
     from chgnet.model import CHGNet
+
+    # CHGNet builds a tensor from a grad-tracking list of cell volumes on every call
+    warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad",
+                            category=UserWarning)
 
     with contextlib.redirect_stdout(io.StringIO()):
         return CHGNet.load(use_device="cpu", verbose=False)
@@ -44,7 +50,8 @@ def _untrained(seed: int):
 
     pretrained = _pretrained()
     torch.manual_seed(seed)
-    return CHGNet(**pretrained.todict()["model_args"])
+    with contextlib.redirect_stdout(io.StringIO()):      # "initialized with ... parameters"
+        return CHGNet(**pretrained.todict()["model_args"])
 
 
 class CHGNetFineTuned:
@@ -129,7 +136,8 @@ class CHGNetFineTuned:
         if self._calc is None:
             from chgnet.model.dynamics import CHGNetCalculator
 
-            self._calc = CHGNetCalculator(model=self.model, use_device="cpu")
+            with contextlib.redirect_stdout(io.StringIO()):      # "CHGNet will run on cpu"
+                self._calc = CHGNetCalculator(model=self.model, use_device="cpu")
         return self._calc
 
     def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:
