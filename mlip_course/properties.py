@@ -137,8 +137,9 @@ def elastic_constants(stresses: dict[tuple[int, float], np.ndarray]) -> np.ndarr
 
 def model_stresses(calc, frames: Sequence[Atoms]) -> dict[tuple[int, float], np.ndarray]:
     """Voigt stresses of strained ``frames`` from a calculator; when it has no analytic
-    stress, by finite differences of its energy (ASE's ``calculate_numerical_stress``)."""
+    stress, by central finite differences of its energy (``ase.calculators.fd``)."""
     from ase.calculators.calculator import PropertyNotImplementedError
+    from ase.calculators.fd import calculate_numerical_stress
 
     out = {}
     for atoms in frames:
@@ -147,6 +148,6 @@ def model_stresses(calc, frames: Sequence[Atoms]) -> dict[tuple[int, float], np.
         try:
             stress = a.get_stress()
         except PropertyNotImplementedError:
-            stress = calc.calculate_numerical_stress(a, d=1e-5)
+            stress = calculate_numerical_stress(a, eps=1e-5, force_consistent=False)
         out[(int(atoms.info["strain_component"]), float(atoms.info["strain"]))] = stress
     return out

@@ -4,6 +4,8 @@ Fig. 5a: the error of extrapolating high-temperature diffusion by an Arrhenius l
 For each temperature: the 64-atom liquid cell of the CP2K MD (data/gete_aimd), Bussi (CSVR)
 thermostat with a 0.5 ps coupling time (mild: dynamics stay close to NVE), 2 fs steps,
 --equil-ps of equilibration, then --ps of production with unwrapped snapshots every 0.1 ps.
+A run whose temperature exceeds 3x the target or whose atoms come closer than 1.5 A is stopped
+and recorded as unstable (the potential fell into a hole), keeping the frames before.
 Writes results/applications/diffusion/T<k>.xyz and results.json. Resumable per temperature.
 Usage: python scripts/applications/diffusion.py [--model mtp] [--temperatures 700 ... 1200]
 """
@@ -22,6 +24,7 @@ from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import results
+from mlip_course.analysis import first_collapse
 from mlip_course.benchmark import reload
 from mlip_course.calculator import as_calculator
 from mlip_course.data import frames
@@ -58,15 +61,20 @@ for k, temp in enumerate(sorted(args.temperatures, reverse=True)):
     dyn = Bussi(atoms, 2.0 * units.fs, temperature_K=temp, taut=500 * units.fs,
                 rng=np.random.default_rng(100 + k))
     dyn.run(int(args.equil_ps * 500))
-    snaps, temps = [], []
-    for _ in range(int(args.ps * 10)):
+    snaps, temps, failed_at = [], [], None
+    for k in range(int(args.ps * 10)):
         dyn.run(50)
-        snaps.append(atoms.copy())
-        snaps[-1].calc = None
+        snap = atoms.copy()
+        snap.calc = None
+        if atoms.get_temperature() > 3 * temp or first_collapse([snap]) is not None:
+            failed_at = 0.1 * (k + 1)      # the potential failed: keep what came before
+            break
+        snaps.append(snap)
         temps.append(atoms.get_temperature())
     write(out / f"{name}.xyz", snaps, format="extxyz")
     runs.record(name, {"temperature_k": temp, "mean_temperature_k": round(float(np.mean(temps)), 1),
-                       "production_ps": args.ps, "equilibration_ps": args.equil_ps,
+                       "production_ps": 0.1 * len(snaps), "equilibration_ps": args.equil_ps,
+                       "unstable_after_ps": failed_at,
                        "snapshot_every_ps": 0.1, "wall_s": round(time.time() - t0, 1)})
     print(f"{name}: <T> {np.mean(temps):.0f} K, {time.time() - t0:.0f} s", flush=True)
 
