@@ -60,13 +60,17 @@ def executable(name: str) -> str:
     return found
 
 
+def _check_species(atoms: Atoms, species: Sequence[str]) -> None:
+    unknown = sorted(set(atoms.get_chemical_symbols()) - set(species))
+    if unknown:
+        raise ValueError(f"Elements {unknown} are not in the model's species {list(species)}.")
+
+
 def setup_box(lmp, atoms: Atoms, species: Sequence[str]):
     """Box and atoms in LAMMPS' rotated frame; returns the ASE<->LAMMPS ``Prism``."""
     from ase.calculators.lammps import Prism
 
-    unknown = sorted(set(atoms.get_chemical_symbols()) - set(species))
-    if unknown:
-        raise ValueError(f"Elements {unknown} are not in the model's species {list(species)}.")
+    _check_species(atoms, species)
     if not atoms.pbc.all():
         raise ValueError("The LAMMPS route expects periodic cells (pbc = True in all directions).")
     prism = Prism(np.asarray(atoms.cell))
@@ -89,9 +93,7 @@ def write_data(path: str | Path, atoms: Atoms, species: Sequence[str]) -> Path:
     """A LAMMPS data file (``atom_style atomic``, metal units) with types in ``species`` order."""
     from ase.io.lammpsdata import write_lammps_data
 
-    unknown = sorted(set(atoms.get_chemical_symbols()) - set(species))
-    if unknown:
-        raise ValueError(f"Elements {unknown} are not in the model's species {list(species)}.")
+    _check_species(atoms, species)
     path = Path(path)
     write_lammps_data(path, atoms, specorder=list(species), masses=True, units="metal",
                       atom_style="atomic")

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from ase import Atoms
 
-from .external import predict_with
+from .external import element_shifts, predict_with
 
 
 def _structures(frames: Sequence[Atoms]):
@@ -88,10 +88,7 @@ class CHGNetFineTuned:
         squares fit of our labels minus its current predictions."""
         from ase.data import atomic_numbers
 
-        from ..sampling.hygiene import reference_energies
-
-        residual = [a.get_potential_energy() - self.predict(a)[0] for a in frames]
-        shifts = reference_energies(frames, residual, strict=False)
+        shifts = element_shifts(frames, self.predict)
         with torch.no_grad():
             for symbol, shift in shifts.items():
                 self.model.composition_model.fc.weight[0, atomic_numbers[symbol] - 1] += shift

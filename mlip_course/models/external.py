@@ -70,6 +70,15 @@ def run(command: list[str], cwd: Path, log: str, threads: int | None = None) -> 
                            f"end of {cwd / log}:\n" + "\n".join(tail))
 
 
+def element_shifts(frames: Sequence[Atoms], predict) -> dict[str, float]:
+    """One energy per element (eV) fitted by least squares to the labels minus
+    ``predict(atoms)[0]``: what separates two energy scales (codes, pseudopotentials)."""
+    from ..sampling.hygiene import reference_energies
+
+    residual = [a.get_potential_energy() - predict(a)[0] for a in frames]
+    return reference_energies(frames, residual, strict=False)
+
+
 class ExternalCalculator:
     """Any ASE calculator (a universal model, a classical potential) used like a course model.
 
@@ -89,10 +98,7 @@ class ExternalCalculator:
 
     def fit(self, frames: Sequence[Atoms]) -> "ExternalCalculator":
         """Per-element energy shifts: labels minus raw predictions, fitted by least squares."""
-        from ..sampling.hygiene import reference_energies
-
-        residual = [a.get_potential_energy() - self._raw(a)[0] for a in frames]
-        self.shifts = reference_energies(frames, residual, strict=False)
+        self.shifts = element_shifts(frames, self._raw)
         return self
 
     def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:

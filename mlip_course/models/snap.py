@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 
-from ..lammps import LAMMPSNotFound, library, setup_box  # noqa: F401 (re-exported)
+from ..lammps import library, setup_box
 from .linear import fit_linear
 
 
