@@ -130,22 +130,36 @@ def bond_angles(frames: Sequence[Atoms], cutoff: float, centre: str | None = Non
     return 0.5 * (edges[1:] + edges[:-1]), hist
 
 
-def msd(frames: Sequence[Atoms], species: str | None = None) -> np.ndarray:
-    """Mean squared displacement (A^2) of each frame from the first, for unwrapped positions
-    (ASE dynamics do not wrap atoms back into the cell), averaged over ``species`` atoms."""
+def msd(frames: Sequence[Atoms], species: str | None = None,
+        max_lag: int | None = None) -> np.ndarray:
+    """Mean squared displacement (A^2) against lag (in frames) for unwrapped positions (ASE
+    dynamics do not wrap atoms back into the cell), averaged over ``species`` atoms.
+
+    Without ``max_lag`` every frame is measured from the first (one time origin). With it,
+    lags ``0..max_lag`` are averaged over every time origin, which is much less noisy.
+    """
     frames = list(frames)
     if len(frames) < 2:
         raise ValueError("msd() needs at least two frames.")
     pos = np.array([a.positions for a in frames])
     mask = np.ones(pos.shape[1], bool) if species is None else \
         np.array(frames[0].get_chemical_symbols()) == species
+    if not mask.any():
+        raise ValueError(f"No {species} atoms in the frames.")
     jumps = np.abs(np.diff(pos, axis=0)).max()
     cell_min = min(np.linalg.norm(frames[0].cell, axis=1))
     if jumps > 0.5 * cell_min:
         raise ValueError("An atom moved by half a cell between frames: the positions look "
                          "wrapped. Save unwrapped positions (ASE MD does not wrap).")
-    d = pos[:, mask] - pos[0, mask]
-    return np.mean(np.sum(d**2, axis=2), axis=1)
+    pos = pos[:, mask]
+    if max_lag is None:
+        return np.mean(np.sum((pos - pos[0]) ** 2, axis=2), axis=1)
+    if not 0 < max_lag < len(frames):
+        raise ValueError(f"max_lag must be between 1 and {len(frames) - 1}.")
+    out = np.zeros(max_lag + 1)
+    for lag in range(1, max_lag + 1):
+        out[lag] = np.mean(np.sum((pos[lag:] - pos[:-lag]) ** 2, axis=2))
+    return out
 
 
 def diffusion_coefficient(times_ps: np.ndarray, msd_a2: np.ndarray,
@@ -159,6 +173,26 @@ def diffusion_coefficient(times_ps: np.ndarray, msd_a2: np.ndarray,
     return float(slope / 6.0 * 1e-4)
 
 
+def diffusion_with_error(frames: Sequence[Atoms], species: str, dt_ps: float,
+                         fit_from_ps: float, fit_to_ps: float, blocks: int = 2
+                         ) -> tuple[float, float]:
+    """D (cm^2/s) of ``species`` from the every-origin MSD of the whole run, fitted between
+    ``fit_from_ps`` and ``fit_to_ps``, and its standard error from ``blocks`` independent
+    blocks of the run (each analysed the same way)."""
+    frames = list(frames)
+    lag = int(round(fit_to_ps / dt_ps))
+    size = len(frames) // blocks
+    if size <= lag:
+        raise ValueError(f"Blocks of {size} frames are too short for lags up to {fit_to_ps} ps.")
+
+    def fit(part: Sequence[Atoms]) -> float:
+        m = msd(part, species, max_lag=lag)
+        return diffusion_coefficient(dt_ps * np.arange(lag + 1), m, fit_from_ps)
+
+    per_block = [fit(frames[k * size:(k + 1) * size]) for k in range(blocks)]
+    return fit(frames), float(np.std(per_block, ddof=1) / np.sqrt(blocks))
+
+
 def arrhenius(temperatures_k: Sequence[float], d: Sequence[float]) -> tuple[float, float]:
     """Fit D = D0 exp(-Ea / kB T); returns (Ea in eV, D0 in the units of ``d``)."""
     from ase.units import kB
@@ -168,6 +202,24 @@ def arrhenius(temperatures_k: Sequence[float], d: Sequence[float]) -> tuple[floa
         raise ValueError("arrhenius() needs two or more positive diffusion coefficients.")
     slope, intercept = np.polyfit(1.0 / t, np.log(d), 1)
     return float(-slope * kB), float(np.exp(intercept))
+
+
+def arrhenius_extrapolate(temperatures_k: Sequence[float], d: Sequence[float],
+                          d_err: Sequence[float], at_k: float) -> tuple[float, float]:
+    """Weighted Arrhenius fit of ``d`` +- ``d_err`` (any units), evaluated at ``at_k`` K:
+    returns the predicted D and its standard error, propagated from the fit's covariance
+    (from the error bars, inflated by the reduced chi^2 when the points scatter more than
+    their error bars say; at least three temperatures)."""
+    t, d, e = (np.asarray(v, float) for v in (temperatures_k, d, d_err))
+    if len(t) < 3 or np.any(d <= 0) or np.any(e <= 0):
+        raise ValueError("arrhenius_extrapolate() needs three or more positive D with errors.")
+    x_fit, y, w = 1.0 / t, np.log(d), d / e                 # sigma(ln D) = e / d
+    (slope, icpt), cov = np.polyfit(x_fit, y, 1, w=w, cov="unscaled")
+    chi2_red = float(np.sum((w * (y - (slope * x_fit + icpt))) ** 2)) / (len(t) - 2)
+    cov = cov * max(1.0, chi2_red)
+    x = np.array([1.0 / at_k, 1.0])
+    log_d, log_err = x @ [slope, icpt], float(np.sqrt(x @ cov @ x))
+    return float(np.exp(log_d)), float(np.exp(log_d) * log_err)
 
 
 def first_collapse(frames: Sequence[Atoms], min_distance: float = 1.5) -> int | None:

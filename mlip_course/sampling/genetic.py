@@ -14,17 +14,22 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator
+from ase.calculators.singlepoint import SinglePointCalculator
 
 from .clusters import random_cluster, relax
 
 
 def genetic_search(symbols: str, calc: Calculator, n_relaxations: int, *,
                    population_size: int = 10, seed: int = 0, volume_per_atom: float = 1.2,
-                   min_distance: float = 0.8, energy_tolerance: float = 1e-3
+                   min_distance: float = 0.8, energy_tolerance: float = 1e-3,
+                   fmax: float = 1e-3, minima: list[Atoms] | None = None
                    ) -> tuple[Atoms, list[float]]:
     """Cluster GA with ``n_relaxations`` local relaxations in total (the first
     ``population_size`` are random starts). Return the best cluster and the running best
-    energy after each relaxation (comparable one-to-one with ``random_search``)."""
+    energy after each relaxation (comparable one-to-one with ``random_search``).
+
+    ``fmax`` (eV/A) ends each relaxation; pass a list as ``minima`` to collect every relaxed
+    cluster (``info["energy"]``), e.g. to label the low-lying ones with DFT."""
     from ase_ga.cutandsplicepairing import CutAndSplicePairing
     from ase_ga.data import DataConnection, PrepareDB
     from ase_ga.offspring_creator import OperationSelector
@@ -45,8 +50,12 @@ def genetic_search(symbols: str, calc: Calculator, n_relaxations: int, *,
 
     def evaluate(atoms: Atoms) -> float:
         nonlocal best
-        energy = relax(atoms, calc)
+        energy = relax(atoms, calc, fmax=fmax)
+        # the GA database stores the calculator: keep only its results (any calculator works)
+        atoms.calc = SinglePointCalculator(atoms, energy=energy, forces=atoms.get_forces())
         atoms.info["key_value_pairs"]["raw_score"] = -energy
+        if minima is not None:
+            minima.append(Atoms(atoms.numbers, atoms.positions, info={"energy": energy}))
         best = min(best, energy)
         trace.append(best)
         return energy

@@ -7,7 +7,9 @@ thermostat with a 0.5 ps coupling time (mild: dynamics stay close to NVE), 2 fs 
 A run whose temperature exceeds 3x the target or whose atoms come closer than 1.5 A is stopped
 and recorded as unstable (the potential fell into a hole), keeping the frames before.
 Writes results/applications/diffusion/T<k>.xyz and results.json. Resumable per temperature.
-Usage: python scripts/applications/diffusion.py [--model mtp] [--temperatures 700 ... 1200]
+Seeds follow the order of the temperatures from the highest, so the committed runs are
+reproduced by: python scripts/applications/diffusion.py --model tensornet --ps 20 --equil-ps 2
+    --temperatures 1100 1000 900 800 700 600
 """
 
 import argparse
@@ -62,12 +64,12 @@ for k, temp in enumerate(sorted(args.temperatures, reverse=True)):
                 rng=np.random.default_rng(100 + k))
     dyn.run(int(args.equil_ps * 500))
     snaps, temps, failed_at = [], [], None
-    for k in range(int(args.ps * 10)):
+    for block in range(int(args.ps * 10)):
         dyn.run(50)
         snap = atoms.copy()
         snap.calc = None
         if atoms.get_temperature() > 3 * temp or first_collapse([snap]) is not None:
-            failed_at = 0.1 * (k + 1)      # the potential failed: keep what came before
+            failed_at = 0.1 * (block + 1)  # the potential failed: keep what came before
             break
         snaps.append(snap)
         temps.append(atoms.get_temperature())
