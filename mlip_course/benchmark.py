@@ -118,7 +118,10 @@ def recheck(kind: str, test: Sequence[Atoms], every: int = 1, root: Path | None 
         fresh = predictions(model, [test[k]])
         de = abs(fresh["energy"][0] - stored["energy"][k]) / len(test[k])
         df = np.abs(fresh["forces"] - stored["forces"][offsets[k]:offsets[k + 1]]).max()
-        if de > tol_ev or df > max(tol_ev, 1e-4):     # stored forces are float32
+        # forces: CHGNet runs in float32 and the stored forces are float32; one frame alone
+        # vs the batch, or another machine, moves them by up to ~2e-4 eV/A. A different model
+        # moves them by far more than 5e-4.
+        if de > tol_ev or df > max(tol_ev, 5e-4):
             raise AssertionError(f"{kind}: the reloaded model predicts test frame {k} "
                                  f"differently (dE {de:.2e} eV/atom, dF {df:.2e} eV/A).")
     return errors(stored, test)
