@@ -41,7 +41,8 @@ INSTALL_HINT = (
 )
 
 GTH_POTENTIALS = {"Ge": "GTH-PBE-q4", "Sb": "GTH-PBE-q5", "Te": "GTH-PBE-q6",
-                  "Cu": "GTH-PBE-q11", "Si": "GTH-PBE-q4", "H": "GTH-PBE-q1"}
+                  "Cu": "GTH-PBE-q11", "Si": "GTH-PBE-q4", "H": "GTH-PBE-q1",
+                  "O": "GTH-PBE-q6"}
 
 
 class CP2KNotFound(RuntimeError):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from ase import Atoms
+from ase.data import covalent_radii
 
 from ..io import DatasetError, read_dataset
 from .build import data_dir, sha256
@@ -54,9 +55,9 @@ def manifest(name: str, root: Path | None = None) -> dict:
 
 
 def verify(name: str, root: Path | None = None, *, max_net_force: float = 0.05,
-           min_distance: float = 1.6, max_energy_residual: float = 1.5) -> dict[str, object]:
+           min_contact: float = 0.6, max_energy_residual: float = 1.5) -> dict[str, object]:
     """Check a dataset: checksums, finite well-shaped labels, net force ~ 0, no overlapping
-    atoms, and energies consistent with a per-element linear fit (|residual| per atom below
+    atoms (closer than ``min_contact`` times the sum of their covalent radii), and energies consistent with a per-element linear fit (|residual| per atom below
     ``max_energy_residual`` eV). Raises :class:`DatasetError`; returns a summary."""
     folder = data_dir(name, root)
     info = manifest(name, root)
@@ -79,9 +80,15 @@ def verify(name: str, root: Path | None = None, *, max_net_force: float = 0.05,
         if net > max_net_force:
             raise DatasetError(f"{name} frame {i}: net force {net:.3f} eV/A (should be ~0).")
         if len(atoms) > 1:
-            d = atoms.get_all_distances(mic=True)[np.triu_indices(len(atoms), 1)]
-            if d.min() < min_distance:
-                raise DatasetError(f"{name} frame {i}: atoms {d.min():.2f} A apart.")
+            iu = np.triu_indices(len(atoms), 1)
+            radii = covalent_radii[atoms.numbers]
+            ratio = atoms.get_all_distances(mic=True)[iu] / (radii[:, None] + radii[None])[iu]
+            k = int(np.argmin(ratio))
+            if ratio[k] < min_contact:
+                a, b = iu[0][k], iu[1][k]
+                raise DatasetError(f"{name} frame {i}: atoms {a} and {b} are "
+                                   f"{atoms.get_distance(a, b, mic=True):.2f} A apart, "
+                                   f"{ratio[k]:.2f} x their covalent bond length.")
     residual = energy_residuals(frames)
     worst = int(np.argmax(np.abs(residual)))
     if abs(residual[worst]) > max_energy_residual:

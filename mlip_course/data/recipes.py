@@ -286,6 +286,64 @@ def cluster_search(symbols: str, potential: str, n_keep: int = 8, box: float = 1
     return make
 
 
+def dimer_scan(distances: tuple[float, ...], box: float) -> Callable[[int], list[Atoms]]:
+    """The water dimer at each O-O distance (A), moved along the cube's body diagonal (the
+    direction farthest from the periodic images), centred in a cubic box of ``box`` A."""
+
+    def make(seed: int) -> list[Atoms]:
+        out = []
+        for r in distances:
+            atoms = st.move_molecule(st.water_dimer(), r, direction=np.ones(3))
+            atoms.cell, atoms.pbc = [box] * 3, True
+            atoms.center()
+            atoms.info["r_oo"] = r
+            out.append(atoms)
+        return out
+
+    return make
+
+
+def random_dimers(n: int, r_range: tuple[float, float], box: float, rattle: float = 0.02,
+                  min_contact: float = 1.5) -> Callable[[int], list[Atoms]]:
+    """``n`` water dimers with random rigid orientations of both molecules, O-O distance
+    uniform in ``r_range`` (A), atoms rattled by ``rattle`` A, no intermolecular contact below
+    ``min_contact`` A; in a cubic box of ``box`` A."""
+
+    def make(seed: int) -> list[Atoms]:
+        from scipy.spatial.transform import Rotation
+
+        rng = np.random.default_rng(seed)
+        base = st.water_dimer()
+        mol = base.arrays["molecule"]
+        out = []
+        while len(out) < n:
+            atoms = base.copy()
+            for m in (0, 1):
+                sel = mol == m
+                centre = atoms.positions[sel][0]
+                rot = Rotation.random(random_state=rng.integers(2**31))
+                atoms.positions[sel] = rot.apply(atoms.positions[sel] - centre) + centre
+            atoms = st.move_molecule(atoms, rng.uniform(*r_range), direction=rng.normal(size=3))
+            atoms.positions += rng.normal(0.0, rattle, atoms.positions.shape)
+            d = atoms.get_all_distances()[np.ix_(mol == 0, mol == 1)]
+            if d.min() < min_contact:
+                continue
+            atoms.cell, atoms.pbc = [box] * 3, True
+            atoms.center()
+            atoms.info["r_oo"] = float(np.linalg.norm(atoms.positions[3] - atoms.positions[0]))
+            out.append(atoms)
+        return out
+
+    return make
+
+
+def _water_dimer() -> list[Group]:
+    box = 15.0
+    scan = (2.6, 2.75, 2.9, 3.1, 3.4, 3.8, 4.3, 5.0, 5.8, 6.6, 7.5)
+    return [Group("dimer_scan", "molecule", dimer_scan(scan, box), 5000),
+            Group("random_dimers", "molecule", random_dimers(20, (2.6, 6.5), box), 5001)]
+
+
 def _ge_clusters() -> list[Group]:
     # Tersoff is cheap: a budget large enough that its own global minimum is found reliably
     # (two seeds agree), so that its ranking, not its search, is what DFT tests
@@ -298,7 +356,8 @@ def _ge_clusters() -> list[Group]:
 
 DATASETS: dict[str, Callable[[], list[Group]]] = {"gete": _gete, "gst": _gst,
                                                   "gete_props": _gete_props,
-                                                  "ge_clusters": _ge_clusters}
+                                                  "ge_clusters": _ge_clusters,
+                                                  "water_dimer": _water_dimer}
 DESCRIPTIONS = {
     "gete": "GeTe: rocksalt and alpha crystals (rattled, strained, thermal), vacancies and "
             "antisites, surfaces, liquid at 900-1200 K, melt-quenched amorphous; 62-64 atoms.",
@@ -310,6 +369,9 @@ DESCRIPTIONS = {
     "ge_clusters": "Ge10 clusters in a 14 A box: the 8 lowest distinct minima found by basin "
                    "hopping + a GA with Tersoff's potential and 8 with CHGNet, for the "
                    "structure-search ranking check of the applications chapter.",
+    "water_dimer": "Water dimers in a 15 A box: a rigid O-O scan (2.6-7.5 A) of the S22 dimer "
+                   "and 20 randomly oriented, slightly rattled dimers (O-O 2.6-6.5 A), for the "
+                   "long-range (electrostatics) example of the perspectives chapter.",
 }
 
 

@@ -157,3 +157,33 @@ def slab(atoms: Atoms, axis: int = 2, vacuum: float = 6.0) -> Atoms:
     out.center(vacuum=vacuum, axis=axis)
     out.pbc = True
     return out
+
+
+def water_dimer() -> Atoms:
+    """The hydrogen-bonded water dimer of the S22 set (donor O-H-H, then acceptor O-H-H),
+    no cell; ``info["molecule"]`` marks which atoms belong to which molecule."""
+    from ase.collections import s22
+
+    atoms = s22["Water_dimer"].copy()
+    atoms.arrays["molecule"] = np.array([0, 0, 0, 1, 1, 1])
+    return atoms
+
+
+def move_molecule(atoms: Atoms, r_oo: float, direction: np.ndarray | None = None) -> Atoms:
+    """A copy of a water dimer with the second molecule rigidly translated so that the O-O
+    distance is ``r_oo`` A, along the current O-O direction unless ``direction`` is given
+    (then the first molecule is turned rigidly so that its O-O direction becomes it)."""
+    out = atoms.copy()
+    second = out.arrays["molecule"] == 1
+    o1, o2 = out.positions[0], out.positions[3]
+    axis = (o2 - o1) / np.linalg.norm(o2 - o1)
+    if direction is not None:
+        from scipy.spatial.transform import Rotation
+
+        target = np.asarray(direction, float) / np.linalg.norm(direction)
+        rot, _ = Rotation.align_vectors([target], [axis])
+        out.positions = rot.apply(out.positions - o1) + o1
+        axis = target
+        o2 = out.positions[3]
+    out.positions[second] += (r_oo - np.linalg.norm(o2 - o1)) * axis
+    return out
