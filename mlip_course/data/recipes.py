@@ -337,11 +337,29 @@ def random_dimers(n: int, r_range: tuple[float, float], box: float, rattle: floa
     return make
 
 
+def monomers(box: float) -> Callable[[int], list[Atoms]]:
+    """The two molecules of the S22 water dimer alone (their dimer geometries), each in a
+    cubic box of ``box`` A: E(A) + E(B) is the dimer's energy at infinite separation."""
+
+    def make(seed: int) -> list[Atoms]:
+        dimer = st.water_dimer()
+        out = []
+        for m in (0, 1):
+            atoms = dimer[dimer.arrays["molecule"] == m]
+            atoms.cell, atoms.pbc = [box] * 3, True
+            atoms.center()
+            out.append(atoms)
+        return out
+
+    return make
+
+
 def _water_dimer() -> list[Group]:
     box = 15.0
     scan = (2.6, 2.75, 2.9, 3.1, 3.4, 3.8, 4.3, 5.0, 5.8, 6.6, 7.5)
     return [Group("dimer_scan", "molecule", dimer_scan(scan, box), 5000),
-            Group("random_dimers", "molecule", random_dimers(20, (2.6, 6.5), box), 5001)]
+            Group("random_dimers", "molecule", random_dimers(20, (2.6, 6.5), box), 5001),
+            Group("monomers", "molecule", monomers(box), 5002)]
 
 
 def _ge_clusters() -> list[Group]:
@@ -369,9 +387,10 @@ DESCRIPTIONS = {
     "ge_clusters": "Ge10 clusters in a 14 A box: the 8 lowest distinct minima found by basin "
                    "hopping + a GA with Tersoff's potential and 8 with CHGNet, for the "
                    "structure-search ranking check of the applications chapter.",
-    "water_dimer": "Water dimers in a 15 A box: a rigid O-O scan (2.6-7.5 A) of the S22 dimer "
-                   "and 20 randomly oriented, slightly rattled dimers (O-O 2.6-6.5 A), for the "
-                   "long-range (electrostatics) example of the perspectives chapter.",
+    "water_dimer": "Water dimers in a 15 A box: a rigid O-O scan (2.6-7.5 A) of the S22 dimer, "
+                   "its two molecules alone, and 20 randomly oriented, slightly rattled dimers "
+                   "(O-O 2.6-6.5 A), for the long-range (electrostatics) example of the "
+                   "perspectives chapter.",
 }
 
 
