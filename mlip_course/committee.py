@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 from ase import Atoms
 
-from .models.linear import ridge_solve
+from .models.linear import ridge_solve, stack_rows
 
 
 class Design:
@@ -38,18 +38,27 @@ class Design:
         self.energy = np.array([a.get_potential_energy() for a in self.frames]) / self.n_atoms
         self.forces = [a.get_forces().reshape(-1) for a in self.frames]
 
+    def with_labels(self, energy_per_atom: np.ndarray, forces: list[np.ndarray]) -> "Design":
+        """The same design rows with other labels (e.g. the residual after subtracting a
+        physics term): energies per atom (n,) and flattened forces (3N each)."""
+        other = object.__new__(Design)
+        other.__dict__.update(self.__dict__)
+        other.energy, other.forces = np.asarray(energy_per_atom), [np.asarray(f) for f in forces]
+        return other
+
     def fit(self, indices: Sequence[int], ridge: float | None = None,
-            force_weight: float | None = None) -> np.ndarray:
-        """Ridge weights fitted to energies (per atom) and forces of ``frames[indices]``."""
+            force_weight: float | None = None, energy_weight: float | None = None
+            ) -> np.ndarray:
+        """Ridge weights fitted to energies (per atom) and forces of ``frames[indices]``
+        (weighted as the model's own fit, :func:`mlip_course.models.linear.stack_rows`)."""
         if len(indices) == 0:
             raise ValueError("No training frames: give at least one index.")
         ridge = self.model.ridge if ridge is None else ridge
         fw = self.model.force_weight if force_weight is None else force_weight
-        a = np.vstack([np.vstack([self.energy_rows[k][None], fw * self.force_rows[k]])
-                       for k in indices])
-        b = np.concatenate([np.concatenate([[self.energy[k]], fw * self.forces[k]])
-                            for k in indices])
-        return ridge_solve(a, b, ridge)
+        ew = getattr(self.model, "energy_weight", 1.0) if energy_weight is None else energy_weight
+        a, b, free = stack_rows(((self.energy_rows[k], self.force_rows[k], self.energy[k],
+                                  self.forces[k]) for k in indices), fw, ew)
+        return ridge_solve(a, b, ridge, free)
 
     def predict(self, weights: np.ndarray, indices: Sequence[int]
                 ) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -61,3 +61,11 @@ def test_clear_errors(design):
         Design(object(), [])
     with pytest.raises(ValueError, match="at least 2 groups"):
         design.select_ridge([0, 1], ["a", "a"])
+
+
+def test_a_strong_ridge_shrinks_the_model_not_the_energy_zero(design):
+    # per-element reference energies are free columns: a huge ridge leaves E ~ mean energy
+    w = design.fit(range(6), ridge=1e6)
+    energy, _ = design.predict(w, range(6))
+    assert np.allclose(energy, design.energy[:6].mean(), atol=0.05)
+    assert abs(design.energy[:6].mean()) > 0.05          # ... and the zero is not trivially 0

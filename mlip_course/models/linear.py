@@ -16,38 +16,68 @@ import torch
 from ase import Atoms
 
 
-def ridge_solve(a: np.ndarray, b: np.ndarray, ridge: float) -> np.ndarray:
+def ridge_solve(a: np.ndarray, b: np.ndarray, ridge: float,
+                free: np.ndarray | None = None) -> np.ndarray:
     """argmin_w |a w - b|^2 + ridge |D w|^2 with the columns of ``a`` scaled to unit norm
-    (D = the column norms), so one ``ridge`` suits features of any magnitude."""
+    (D = the column norms), so one ``ridge`` suits features of any magnitude. Columns flagged
+    in ``free`` (the per-element reference energies) get only a negligible ridge (1e-12): the
+    regulariser should shrink the model, not move the zero of the energy."""
     scale = np.linalg.norm(a, axis=0)
     scale[scale == 0] = 1.0
     a_s = a / scale
-    lhs = a_s.T @ a_s + ridge * np.eye(a.shape[1])
+    penalty = np.full(a.shape[1], float(ridge))
+    if free is not None:
+        penalty[free] = min(ridge, 1e-12)
+    lhs = a_s.T @ a_s + np.diag(penalty)
     return np.linalg.solve(lhs, a_s.T @ b) / scale
 
 
-def fit_linear(frames: Sequence[Atoms], rows, ridge: float,
-               force_weight: float = 1.0) -> np.ndarray:
+def stack_rows(blocks, force_weight: float = 1.0, energy_weight: float = 1.0
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The weighted least-squares system (a, b) and the free columns, from per-frame blocks
+    ``(energy_row_per_atom (P,), force_rows (3N, P), energy_per_atom, forces (3N,))``.
+
+    An energy row is weighted by ``energy_weight * sqrt(3N)``: with the default 1, an energy
+    error of x eV/atom costs as much as an error of x eV/A on every force component (without
+    it, one energy per 3N force components is all but ignored). Free columns: those that move
+    energies but no force (a per-element count, i.e. the reference energies)."""
+    a, b, f_all, e_all = [], [], [], []
+    for e_row, f_rows, energy, forces in blocks:
+        we = energy_weight * np.sqrt(len(forces))
+        a += [we * np.asarray(e_row)[None, :], force_weight * f_rows]
+        b += [[we * energy], force_weight * np.asarray(forces)]
+        f_all.append(np.any(f_rows != 0, axis=0))
+        e_all.append(np.asarray(e_row) != 0)
+    free = ~np.any(f_all, axis=0) & np.any(e_all, axis=0)
+    return np.vstack(a), np.concatenate(b), free
+
+
+def fit_linear(frames: Sequence[Atoms], rows, ridge: float, force_weight: float = 1.0,
+               energy_weight: float = 1.0) -> np.ndarray:
     """Ridge fit of a model linear in its weights: ``rows(atoms)`` gives the energy row (P,)
-    and the force rows (3N, P); energies enter per atom, forces times ``force_weight``."""
-    a, b = [], []
-    for atoms in frames:
-        e_row, f_rows = rows(atoms)
-        n = len(atoms)
-        a += [e_row[None, :] / n, force_weight * f_rows]
-        b += [[atoms.get_potential_energy() / n], force_weight * atoms.get_forces().reshape(-1)]
-    return ridge_solve(np.vstack(a), np.concatenate(b), ridge)
+    and the force rows (3N, P); energies enter per atom (weighted as in :func:`stack_rows`)."""
+
+    def blocks():
+        for atoms in frames:
+            e_row, f_rows = rows(atoms)
+            n = len(atoms)
+            yield (e_row / n, f_rows, atoms.get_potential_energy() / n,
+                   atoms.get_forces().reshape(-1))
+
+    a, b, free = stack_rows(blocks(), force_weight, energy_weight)
+    return ridge_solve(a, b, ridge, free)
 
 
 class LinearPotential:
     """Ridge-regressed linear (optionally quadratic) model on a torch descriptor."""
 
     def __init__(self, descriptor, quadratic: bool = True, ridge: float = 1e-6,
-                 force_weight: float = 1.0):
+                 force_weight: float = 1.0, energy_weight: float = 1.0):
         self.descriptor = descriptor
         self.quadratic = quadratic
         self.ridge = ridge
         self.force_weight = force_weight
+        self.energy_weight = energy_weight
         self.weights: np.ndarray | None = None
         nf = descriptor.n_features
         self._triu = torch.triu_indices(nf, nf)
@@ -117,7 +147,8 @@ class LinearPotential:
 
     def fit(self, frames: Sequence[Atoms]) -> "LinearPotential":
         """Closed-form ridge fit to energies (per atom) and forces of labelled frames."""
-        self.weights = fit_linear(frames, self.design_rows, self.ridge, self.force_weight)
+        self.weights = fit_linear(frames, self.design_rows, self.ridge, self.force_weight,
+                                  self.energy_weight)
         return self
 
     def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:
@@ -139,13 +170,15 @@ class LinearMTP(LinearPotential):
     kind = "mtp"
 
     def __init__(self, species: Sequence[str], r_cut: float = 5.0, n_radial: int = 3,
-                 ridge: float = 1e-6, force_weight: float = 1.0, seed: int = 0):
+                 ridge: float = 1e-6, force_weight: float = 1.0, energy_weight: float = 1.0,
+                 seed: int = 0):
         from ..descriptors.mtp import MomentTensors
 
         self.config = {"species": list(species), "r_cut": r_cut, "n_radial": n_radial,
-                       "ridge": ridge, "force_weight": force_weight, "seed": seed}
+                       "ridge": ridge, "force_weight": force_weight,
+                       "energy_weight": energy_weight, "seed": seed}
         super().__init__(MomentTensors(species, r_cut, n_radial=n_radial), quadratic=False,
-                         ridge=ridge, force_weight=force_weight)
+                         ridge=ridge, force_weight=force_weight, energy_weight=energy_weight)
 
 
 class LinearACE(LinearPotential):
@@ -154,11 +187,13 @@ class LinearACE(LinearPotential):
     kind = "ace"
 
     def __init__(self, species: Sequence[str], r_cut: float = 5.0, n_radial: int = 6,
-                 l_max: int = 3, ridge: float = 1e-6, force_weight: float = 1.0, seed: int = 0):
+                 l_max: int = 3, ridge: float = 1e-6, force_weight: float = 1.0,
+                 energy_weight: float = 1.0, seed: int = 0):
         from ..descriptors.ace import ACE
 
         self.config = {"species": list(species), "r_cut": r_cut, "n_radial": n_radial,
                        "l_max": l_max, "ridge": ridge, "force_weight": force_weight,
+                       "energy_weight": energy_weight,
                        "seed": seed}
         super().__init__(ACE(species, r_cut, n_radial=n_radial, l_max=l_max), quadratic=False,
-                         ridge=ridge, force_weight=force_weight)
+                         ridge=ridge, force_weight=force_weight, energy_weight=energy_weight)

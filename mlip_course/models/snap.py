@@ -33,14 +33,16 @@ class SNAP:
 
     def __init__(self, species: Sequence[str], r_cut: float = 5.0, twojmax: int = 6,
                  element_weights: Sequence[float] | None = None, quadratic: bool = False,
-                 ridge: float = 1e-8, force_weight: float = 1.0, seed: int = 0):
+                 ridge: float = 1e-8, force_weight: float = 1.0, energy_weight: float = 1.0,
+                 seed: int = 0):
         weights = list(element_weights) if element_weights is not None else [
             1.0 - 0.5 * k / max(1, len(species) - 1) for k in range(len(species))]
         if len(weights) != len(species):
             raise ValueError("element_weights needs one weight per species.")
         self.config = {"species": list(species), "r_cut": r_cut, "twojmax": twojmax,
                        "element_weights": weights, "quadratic": quadratic, "ridge": ridge,
-                       "force_weight": force_weight, "seed": seed}
+                       "force_weight": force_weight, "energy_weight": energy_weight,
+                       "seed": seed}
         self.species = list(species)
         self.weights: np.ndarray | None = None       # (n_species * n_coeff,) incl. beta_0
 
@@ -99,7 +101,7 @@ class SNAP:
         """One ridge solve on energies (per atom) and forces."""
         started = time.time()
         self.weights = fit_linear(frames, self.rows, self.config["ridge"],
-                                  self.config["force_weight"])
+                                  self.config["force_weight"], self.config["energy_weight"])
         self.fit_seconds = time.time() - started
         return self
 

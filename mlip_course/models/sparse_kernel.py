@@ -35,13 +35,14 @@ class KernelPotential:
 
     def __init__(self, species: Sequence[str], r_cut: float = 5.0, n_basis: int = 200,
                  basis: str = "sparse", sigma_scale: float = 1.0, ridge: float = 1e-8,
-                 force_weight: float = 1.0, seed: int = 0):
+                 force_weight: float = 1.0, seed: int = 0, energy_weight: float = 1.0):
         if basis not in ("sparse", "fourier"):
             raise ValueError(f"basis must be 'sparse' or 'fourier', not {basis!r}")
         self.config = {"species": list(species), "r_cut": r_cut, "n_basis": n_basis,
                        "basis": basis, "sigma_scale": sigma_scale, "ridge": ridge,
-                       "force_weight": force_weight, "seed": seed}
+                       "force_weight": force_weight, "energy_weight": energy_weight, "seed": seed}
         self.species = list(species)
+        self.energy_weight = energy_weight
         self.descriptor = ACSF(species, r_cut, DEFAULT_G2, DEFAULT_G4)
         self.basis, self.n_basis = basis, int(n_basis)
         self.sigma_scale, self.ridge, self.force_weight, self.seed = (
@@ -118,7 +119,8 @@ class KernelPotential:
     def fit(self, frames: Sequence[Atoms]) -> "KernelPotential":
         """Choose the basis from ``frames``, then one ridge solve on energies and forces."""
         self._setup_basis(frames)
-        self.alpha = fit_linear(frames, self._rows, self.ridge, self.force_weight)
+        self.alpha = fit_linear(frames, self._rows, self.ridge, self.force_weight,
+                                self.energy_weight)
         return self
 
     def predict(self, atoms: Atoms) -> tuple[float, np.ndarray]:
@@ -169,7 +171,7 @@ class RandomFeaturePotential(KernelPotential):
 
     def __init__(self, species: Sequence[str], r_cut: float = 5.0, n_basis: int = 200,
                  sigma_scale: float = 1.0, ridge: float = 1e-8, force_weight: float = 1.0,
-                 seed: int = 0, **_):
+                 seed: int = 0, energy_weight: float = 1.0, **_):
         super().__init__(species, r_cut, n_basis, "fourier", sigma_scale, ridge, force_weight,
-                         seed)
+                         seed, energy_weight)
         self.config.pop("basis")
