@@ -67,6 +67,17 @@ def test_verify_catches_tampering(toy_root):
         data.verify("toy", toy_root)
 
 
+def test_verify_catches_overlapping_atoms(toy_root):
+    build_mod.build("toy", n=6, root=toy_root, sample_missing=False, log=lambda m: None)
+    path = toy_root / "toy" / "frames.xyz"
+    frames = data.frames("toy", toy_root)
+    frames[2].positions[1] = frames[2].positions[0] + [0.9, 0.0, 0.0]   # Cu-Cu 0.9 A
+    write(path, frames, format="extxyz")
+    build_mod.write_manifest("toy", toy_root)
+    with pytest.raises(DatasetError, match="frame 2: atoms 0 and 1 are 0.90 A apart"):
+        data.verify("toy", toy_root)
+
+
 def test_failed_frames_are_recorded_not_retried(toy_root, monkeypatch):
     def explode(atoms, workdir, settings=None, **kw):
         raise RuntimeError("SCF did not converge")
