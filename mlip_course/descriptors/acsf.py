@@ -78,6 +78,20 @@ class ACSF:
         n = self.n_channels
         return n * (1 + len(self.g2)) + n * (n + 1) // 2 * (len(self.g4) + len(self.g5))
 
+    def feature_names(self) -> list[str]:
+        """A readable name for every feature column, e.g. ``G2(Te; eta=0.5, Rs=2.5)`` (radial,
+        neighbour Te) or ``G4(Ge-Te; eta=0.005, zeta=2, lambda=-1)`` (angular, neighbour pair)."""
+        names = []
+        for s in self.species:
+            names.append(f"G1({s})")
+            names += [f"G2({s}; eta={e:g}, Rs={r:g})" for e, r in self.g2]
+        for hi in range(self.n_channels):
+            for lo in range(hi + 1):
+                pair = f"{self.species[lo]}-{self.species[hi]}"
+                names += [f"G4({pair}; eta={e:g}, zeta={z:g}, lambda={l:+g})" for e, z, l in self.g4]
+                names += [f"G5({pair}; eta={e:g}, zeta={z:g}, lambda={l:+g})" for e, z, l in self.g5]
+        return names
+
     def _species_index(self, atoms: Atoms) -> np.ndarray:
         """Element index of each atom (for models with one set of weights per element)."""
         return species_index(atoms, self.species)
