@@ -133,3 +133,12 @@ def test_torch_invariants_equal_the_numpy_ones(make):
     desc, atoms = make(), gete()
     fast = desc.torch_features(atoms, torch.tensor(atoms.positions)).numpy()
     assert np.abs(fast - desc.create(atoms)).max() < 1e-12
+
+
+def test_acsf_feature_names_match_the_columns():
+    from mlip_course.descriptors.acsf import ACSF
+
+    acsf = ACSF(["Te", "Ge"], 5.0, [[0.5, 2.0]], [[0.005, 1.0, -1.0]])
+    names = acsf.feature_names()
+    assert len(names) == acsf.n_features == len(set(names))
+    assert names[0] == "G1(Ge)" and "G4(Ge-Te; eta=0.005, zeta=1, lambda=-1)" in names
