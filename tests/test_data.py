@@ -196,3 +196,12 @@ def test_labelling_order_interleaves_phases_and_spreads_trajectories():
     order = [a.info["candidate_id"] for a in _round_robin(cands)]
     assert sorted(order) == sorted(a.info["candidate_id"] for g in cands.values() for a in g)
     assert order[:4] == ["q/000", "c1/000", "q/008", "c2/000"]      # phases alternate
+
+
+def test_first_per_origin_keeps_every_trajectory():
+    from ase import Atoms
+
+    frames = [Atoms("H", info={"origin": o}) for o in "aabbbc"]
+    kept = data.first_per_origin(frames, 1)
+    assert [a.info["origin"] for a in kept] == ["a", "b", "c"]
+    assert data.first_per_origin(frames, None) == frames

@@ -185,6 +185,19 @@ def frames(name: str, root: Path | None = None) -> list[Atoms]:
     return read_dataset(data_dir(name, root) / "frames.xyz")
 
 
+def first_per_origin(frames: list[Atoms], n: int | None) -> list[Atoms]:
+    """The first ``n`` frames of every origin (trajectory), in order; all frames for None.
+    Quick mode uses it to shrink a data set without dropping any trajectory."""
+    seen: dict[str, int] = defaultdict(int)
+    out = []
+    for atoms in frames:
+        origin = atoms.info.get("origin", "?")
+        seen[origin] += 1
+        if n is None or seen[origin] <= n:
+            out.append(atoms)
+    return out
+
+
 def candidates(name: str, origin: str, root: Path | None = None) -> list[Atoms]:
     """The sampled (cheap-model) geometries of one origin of ``name``, labelled or not yet:
     for analyses that need structures but no DFT labels (e.g. descriptor maps)."""
