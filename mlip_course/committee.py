@@ -68,6 +68,8 @@ class Design:
 
     def errors(self, weights: np.ndarray, indices: Sequence[int]) -> dict[str, float]:
         """Energy RMSE (meV/atom) and force RMSE (meV/A) of ``weights`` on ``frames[indices]``."""
+        if len(indices) == 0:
+            raise ValueError("No frames to evaluate: give at least one index.")
         energy, forces = self.predict(weights, indices)
         de = energy - self.energy[list(indices)]
         df = np.concatenate([f - self.forces[k] for f, k in zip(forces, indices)])

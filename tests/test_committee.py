@@ -57,6 +57,8 @@ def test_clear_errors(design):
         design.committee(range(3), n_members=1)
     with pytest.raises(ValueError, match="at least one index"):
         design.fit([])
+    with pytest.raises(ValueError, match="No frames to evaluate"):
+        design.errors(design.fit([0]), [])
     with pytest.raises(TypeError, match="not a linear potential"):
         Design(object(), [])
     with pytest.raises(ValueError, match="at least 2 groups"):
