@@ -17,29 +17,17 @@ import numpy as np
 import torch
 from ase import Atoms
 
-from .descriptors.neighbours import species_index
 
 
 def atomic_energies(model, atoms: Atoms) -> np.ndarray:
     """Per-atom energies (eV), summing to the model's total energy: for the course's atomic
-    networks (BPNN, DeepPot-SE) and linear potentials (MTP, ACE)."""
-    pos = torch.as_tensor(atoms.positions, dtype=torch.float64)
-    if hasattr(model, "nets"):                                   # AtomicNetwork
+    networks (BPNN, DeepPot-SE) and linear potentials (MTP, ACE, SNAP-like)."""
+    if isinstance(model, torch.nn.Module) and hasattr(model, "atomic_energies"):
         with torch.no_grad():
-            g = (model.descriptor.torch_features(atoms, pos) - model.mean) / model.std
-            kind = species_index(atoms, model.species)
-            out = model.reference[torch.as_tensor(kind)].clone()
-            for k, s in enumerate(model.species):
-                sel = np.flatnonzero(kind == k)
-                if len(sel):
-                    out[sel] += model.nets[s](g[sel]).squeeze(-1)
-        return out.numpy()
-    if hasattr(model, "design_rows") and model.weights is not None:   # LinearPotential
-        g = model.descriptor.torch_features(atoms, pos)
-        terms = torch.cat([torch.ones(len(atoms), 1, dtype=g.dtype), model._phi(g)], dim=1)
-        w = np.asarray(model.weights).reshape(len(model.descriptor.species), -1)
-        kind = model.descriptor._species_index(atoms)
-        return np.einsum("ik,ik->i", terms.detach().numpy(), w[kind])
+            pos = torch.as_tensor(atoms.positions, dtype=torch.float64)
+            return model.atomic_energies(atoms, pos).numpy()
+    if hasattr(model, "atomic_energies"):
+        return model.atomic_energies(atoms)
     raise TypeError(f"{type(model).__name__} has no per-atom energies here; use a BPNN, "
                     "DeepPot-SE or linear (MTP/ACE) model.")
 

@@ -54,16 +54,21 @@ class AtomicNetwork(nn.Module):
         self.mean.copy_(torch.as_tensor(x.mean(axis=0)))
         self.std.copy_(torch.as_tensor(x.std(axis=0) + 1e-6))
 
-    def energy(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
-        """Total energy (eV) as a 0-d tensor, differentiable with respect to ``positions``."""
+    def atomic_energies(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
+        """Per-atom energies E_i (eV), shape (n,): the element's reference plus its network."""
         g = (self.descriptor.torch_features(atoms, positions) - self.mean) / self.std
         kind = species_index(atoms, self.species)
-        total = self.reference[torch.as_tensor(kind, device=positions.device)].sum()
+        out = self.reference[torch.as_tensor(kind, device=positions.device)]
         for k, s in enumerate(self.species):
             sel = np.flatnonzero(kind == k)
             if len(sel):
-                total = total + self.nets[s](g[sel]).sum()
-        return total
+                index = torch.as_tensor(sel, device=positions.device)
+                out = out.index_add(0, index, self.nets[s](g[sel]).squeeze(-1))
+        return out
+
+    def energy(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
+        """Total energy (eV) as a 0-d tensor, differentiable with respect to ``positions``."""
+        return self.atomic_energies(atoms, positions).sum()
 
 
 class BehlerParrinello(AtomicNetwork):

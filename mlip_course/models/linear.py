@@ -98,12 +98,26 @@ class LinearPotential:
     def n_parameters(self) -> int:
         return len(self.descriptor.species) * self.n_terms
 
-    def _summed(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
+    def _terms(self, atoms: Atoms, positions: torch.Tensor) -> tuple[torch.Tensor, np.ndarray]:
+        """Per-atom basis terms [1, phi(G_i)] (n, n_terms) and each atom's species index."""
         g = self.descriptor.torch_features(atoms, positions)
         terms = torch.cat([torch.ones(len(atoms), 1, dtype=g.dtype), self._phi(g)], dim=1)
-        species = torch.as_tensor(self.descriptor._species_index(atoms))
-        out = torch.zeros(len(self.descriptor.species), terms.shape[1], dtype=g.dtype)
-        return out.index_add(0, species, terms).reshape(-1)
+        return terms, np.asarray(self.descriptor._species_index(atoms))
+
+    def _summed(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
+        terms, species = self._terms(atoms, positions)
+        out = torch.zeros(len(self.descriptor.species), terms.shape[1], dtype=terms.dtype)
+        return out.index_add(0, torch.as_tensor(species), terms).reshape(-1)
+
+    def atomic_energies(self, atoms: Atoms) -> np.ndarray:
+        """Per-atom energies E_i = w_{Z_i} . [1, phi(G_i)] (eV); they sum to ``predict``'s."""
+        if self.weights is None:
+            raise RuntimeError("The model is not fitted; call fit(frames) first.")
+        with torch.no_grad():
+            terms, species = self._terms(atoms, torch.as_tensor(atoms.positions,
+                                                                 dtype=torch.float64))
+        w = np.asarray(self.weights).reshape(len(self.descriptor.species), -1)
+        return np.einsum("ik,ik->i", terms.numpy(), w[species])
 
     def design_rows(self, atoms: Atoms) -> tuple[np.ndarray, np.ndarray]:
         """Energy row (P,) and force rows (3N, P) of the least-squares design matrix.
