@@ -104,6 +104,15 @@ def coordination(frames: Sequence[Atoms], cutoff: float,
     return counts / centres
 
 
+def fragments(atoms: Atoms, bond: float) -> np.ndarray:
+    """Fragment (molecule) index of every atom: connected components of the graph of bonds
+    shorter than ``bond`` A (minimum image when periodic). Dense: for clusters and molecules."""
+    from scipy.sparse.csgraph import connected_components
+
+    d = atoms.get_all_distances(mic=bool(atoms.pbc.any()))
+    return connected_components(d < bond, directed=False)[1]
+
+
 def bond_angles(frames: Sequence[Atoms], cutoff: float, centre: str | None = None,
                 bins: int = 90) -> tuple[np.ndarray, np.ndarray]:
     """Distribution of bond angles (degrees) at ``centre`` atoms (any atom if None) between

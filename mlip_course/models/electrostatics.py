@@ -20,16 +20,15 @@ from collections.abc import Mapping
 import numpy as np
 from ase import Atoms, units
 
+from ..analysis import fragments
+
 #: k = 1 / (4 pi eps0) in eV A / e^2
 COULOMB_K = units.Hartree * units.Bohr
 
 
 def molecules(atoms: Atoms, bond: float = 1.3) -> np.ndarray:
     """Molecule index of every atom: connected components of bonds shorter than ``bond`` A."""
-    from scipy.sparse.csgraph import connected_components
-
-    d = np.linalg.norm(atoms.positions[:, None] - atoms.positions[None], axis=-1)
-    return connected_components(d < bond, directed=False)[1]
+    return fragments(atoms, bond)
 
 
 def coulomb(atoms: Atoms, charges: Mapping[str, float], bond: float = 1.3

@@ -14,6 +14,7 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator
 
+from ..analysis import fragments
 from .basin_hopping import basin_hopping
 from .clusters import random_cluster
 from .coverage import distance_fingerprint
@@ -23,10 +24,7 @@ from .genetic import genetic_search
 def connected(atoms: Atoms, bond: float) -> bool:
     """True when every atom is linked to every other through bonds shorter than ``bond`` A
     (a search can split a cluster in two; such a fragment is not a candidate)."""
-    from scipy.sparse.csgraph import connected_components
-
-    d = np.linalg.norm(atoms.positions[:, None] - atoms.positions[None], axis=-1)
-    return connected_components(d < bond, directed=False)[0] == 1
+    return fragments(atoms, bond).max() == 0
 
 
 def distinct(minima: Sequence[Atoms], energy_tol: float = 0.01,
