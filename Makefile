@@ -57,8 +57,9 @@ test-unit: setup
 	MLIP_COURSE_QUICK=1 $(PY) -m pytest tests -q -m "not slow"
 
 test-notebooks: setup
+	mkdir -p _build
 	MLIP_COURSE_QUICK=1 NB_BUDGET_EACH=$(NB_BUDGET_EACH) NB_BUDGET_TOTAL=$(NB_BUDGET_TOTAL) \
-	  $(PY) -m pytest -q -p tests.nbbudget --nbval-lax --nbval-current-env \
+	  NB_TIMES_JSON=_build/quick-times.json $(PY) -m pytest -q -p tests.nbbudget --nbval-lax --nbval-current-env \
 	  --nbval-cell-timeout=300 $(NOTEBOOKS)
 
 test-browser: setup chromium

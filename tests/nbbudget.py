@@ -1,8 +1,10 @@
 """pytest plugin (``-p tests.nbbudget``): time every notebook under nbval and enforce the CI
-budget -- each notebook <= NB_BUDGET_EACH s, all together <= NB_BUDGET_TOTAL s (quick mode)."""
+budget -- each notebook <= NB_BUDGET_EACH s, all together <= NB_BUDGET_TOTAL s (quick mode).
+With NB_TIMES_JSON=path the times are also written there (``scripts/timing.py`` reads them)."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections import defaultdict
 
@@ -33,6 +35,9 @@ def pytest_sessionfinish(session, exitstatus):
         if seconds > each:
             over.append(path)
     total = sum(_times.values())
+    if os.environ.get("NB_TIMES_JSON"):
+        with open(os.environ["NB_TIMES_JSON"], "w") as fh:
+            json.dump(dict(sorted(_times.items())), fh, indent=1)
     write(f"  {total:7.1f} s  total")
     if over or total > total_budget:
         write("error: notebook time budget exceeded; shrink quick mode (mlip_course.pick) "

@@ -22,3 +22,15 @@ def test_krr_rejects_bad_input():
         fit_krr(np.zeros((10, 1)), np.zeros(10), kernel="poly", sigmas=[1.0])
     with pytest.raises(ValueError, match="test"):
         learning_curve(np.zeros((10, 1)), np.zeros(10), [8], n_test=5, sigmas=[1.0])
+
+
+def test_random_features_approximate_the_gaussian_kernel():
+    from mlip_course.models.kernel import random_features, training_times
+
+    x = np.random.default_rng(0).normal(size=(60, 4))
+    exact = np.exp(-0.5 * ((x[:, None] - x[None]) ** 2).sum(-1) / 2.0**2)
+    errors = [np.abs(z @ z.T - exact).mean()
+              for z in (random_features(x, d, 2.0, np.random.default_rng(1)) for d in (10, 4000))]
+    assert errors[1] < 0.02 < errors[0]
+    full, rff = training_times(x, x[:, 0], 20, 2.0)
+    assert full > 0 and rff > 0
