@@ -71,6 +71,7 @@ class CP2KSettings:
     nbroyden: int = 8
     added_mos_per_atom: float = 1.5
     stress: bool = True
+    periodic: bool = True            # False: an isolated molecule (wavelet Poisson solver)
     nproc: int = 2
 
     def added_mos(self, natoms: int) -> int:
@@ -86,16 +87,21 @@ def cp2k_version(binary: str = CP2K_BINARY) -> str:
     return match.group(0) if match else (out.stdout.strip().splitlines() or ["unknown"])[0]
 
 
-def _cell_block(atoms: Atoms) -> str:
-    if not atoms.pbc.all():
+def _cell_block(atoms: Atoms, periodic: bool = True) -> str:
+    if periodic and not atoms.pbc.all():
         raise ValueError(
             "The course's CP2K setup is periodic (Gamma point); put the structure in a box "
-            "with vacuum (atoms.center(vacuum=...); atoms.pbc = True) first."
+            "with vacuum (atoms.center(vacuum=...); atoms.pbc = True) first, or use "
+            "CP2KSettings(periodic=False) for an isolated molecule."
         )
+    if not periodic and (atoms.pbc.any() or not atoms.cell.orthorhombic or atoms.cell.rank < 3):
+        raise ValueError("An isolated molecule (CP2KSettings(periodic=False)) needs "
+                         "atoms.pbc = False and an orthorhombic box with >= 4 A of vacuum "
+                         "(atoms.center(vacuum=4.0)).")
     rows = ["    &CELL"]
     for name, vec in zip("ABC", atoms.cell):
         rows.append(f"      {name} {vec[0]:.10f} {vec[1]:.10f} {vec[2]:.10f}")
-    rows += ["      PERIODIC XYZ", "    &END CELL"]
+    rows += [f"      PERIODIC {'XYZ' if periodic else 'NONE'}", "    &END CELL"]
     return "\n".join(rows)
 
 
@@ -120,6 +126,16 @@ def _kind_blocks(atoms: Atoms, settings: CP2KSettings) -> str:
     return "\n".join(rows)
 
 
+def _poisson_block(settings: CP2KSettings) -> str:
+    if settings.periodic:
+        return ""
+    return """
+    &POISSON
+      PERIODIC NONE
+      POISSON_SOLVER WAVELET
+    &END POISSON"""
+
+
 def dft_block(natoms: int, settings: CP2KSettings) -> str:
     """The &DFT section: everything that defines the level of theory."""
     s = settings
@@ -133,7 +149,7 @@ def dft_block(natoms: int, settings: CP2KSettings) -> str:
     &END MGRID
     &QS
       EPS_DEFAULT {s.eps_default:.1E}
-    &END QS
+    &END QS{_poisson_block(s)}
     &SCF
       SCF_GUESS ATOMIC
       EPS_SCF {s.eps_scf:.1E}
@@ -167,13 +183,14 @@ def cp2k_input(atoms: Atoms, settings: CP2KSettings | None = None, *, project: s
                run_type: str = "ENERGY_FORCE", motion: str = "", ext_restart: str = "") -> str:
     """Render the full CP2K input for ``atoms`` (single point by default, or MD via ``motion``)."""
     s = settings or CP2KSettings()
-    stress = s.stress and run_type == "ENERGY_FORCE"
+    stress = s.stress and s.periodic and run_type == "ENERGY_FORCE"
     print_section = ["  &PRINT", "    &FORCES ON", "    &END FORCES"]
     if stress:
         print_section += ["    &STRESS_TENSOR ON", "    &END STRESS_TENSOR"]
     print_section.append("  &END PRINT")
     parts = [
         "&GLOBAL", f"  PROJECT {project}", f"  RUN_TYPE {run_type}", "  PRINT_LEVEL LOW",
+        *([] if s.periodic else ["  PREFERRED_FFT_LIBRARY FFTSG"]),      # wavelet solver
         "&END GLOBAL",
     ]
     if ext_restart:
@@ -183,8 +200,8 @@ def cp2k_input(atoms: Atoms, settings: CP2KSettings | None = None, *, project: s
     parts += ["&FORCE_EVAL", "  METHOD Quickstep"]
     if stress:
         parts.append("  STRESS_TENSOR ANALYTICAL")
-    parts += [dft_block(len(atoms), s), "  &SUBSYS", _cell_block(atoms), _coord_block(atoms),
-              _kind_blocks(atoms, s), "  &END SUBSYS"]
+    parts += [dft_block(len(atoms), s), "  &SUBSYS", _cell_block(atoms, s.periodic),
+              _coord_block(atoms), _kind_blocks(atoms, s), "  &END SUBSYS"]
     if run_type == "ENERGY_FORCE":
         parts += print_section
     parts.append("&END FORCE_EVAL")
@@ -290,6 +307,17 @@ def label_frames(frames, calculator, **info: object) -> list[Atoms]:
     return out
 
 
+def gfn2_xtb():
+    """GFN2-xTB (tblite): semi-empirical tight-binding QM for molecules. Not the course's DFT
+    reference; used where CP2K is unaffordable here (the water dimers of the long-range page)."""
+    try:
+        from tblite.ase import TBLite
+    except ImportError as err:
+        raise ImportError("GFN2-xTB needs the tblite package: pip install tblite==0.8.0 "
+                          "(part of `make setup`).") from err
+    return TBLite(method="GFN2-xTB", verbosity=0)
+
+
 def emt_toy():
     """ASE's EMT calculator: a TOY labeller for warm-up examples (Cu, Ag, Au, Ni, Pd, Pt, Al)."""
     from ase.calculators.emt import EMT
@@ -298,6 +326,6 @@ def emt_toy():
 
 
 __all__ = [
-    "CP2KSettings", "CP2KNotFound", "CP2KFailed", "cp2k_version", "cp2k_input",
+    "CP2KSettings", "CP2KNotFound", "CP2KFailed", "cp2k_version", "cp2k_input", "gfn2_xtb",
     "parse_cp2k_output", "execute", "run_cp2k", "label_frames", "settings_dict", "emt_toy", "INSTALL_HINT",
 ]

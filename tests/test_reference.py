@@ -94,3 +94,16 @@ def test_relabel_two_shipped_frames(tmp_path):
         n = len(shipped)
         assert abs(new.get_potential_energy() - shipped.get_potential_energy()) / n < 1e-3
         assert np.abs(new.get_forces() - shipped.get_forces()).max() < 0.010
+
+
+def test_isolated_molecule_input():
+    from mlip_course.data import structures as st
+
+    water = st.water_dimer()
+    water.center(vacuum=4.0)
+    text = ref.cp2k_input(water, ref.CP2KSettings(periodic=False, cutoff_ry=600))
+    assert "PERIODIC NONE" in text and "POISSON_SOLVER WAVELET" in text and "FFTSG" in text
+    assert "STRESS_TENSOR" not in text and "CUTOFF 600" in text
+    water.pbc = True
+    with pytest.raises(ValueError, match="isolated molecule"):
+        ref.cp2k_input(water, ref.CP2KSettings(periodic=False))

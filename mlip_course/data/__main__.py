@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..io import DatasetError
-from ..reference import CP2KNotFound, CP2KSettings
+from ..reference import CP2KNotFound
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from . import available, verify
     from .build import build, data_dir, sample, write_manifest
-    from .recipes import DATASETS
+    from .recipes import DATASETS, settings_for
 
     try:
         if args.cmd == "list":
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "sample":
             print(json.dumps(sample(args.name, args.root, only=args.only), indent=1))
         elif args.cmd == "build":
-            settings = CP2KSettings(nproc=args.nproc)
+            settings = settings_for(args.name, nproc=args.nproc)
             build(args.name, args.n, args.root, settings, sample_missing=not args.no_sample,
                   log=lambda m: print(m, flush=True))
         elif args.cmd == "aimd":
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             start, temperature, steps = AIMD[args.name]
             folder = data_dir(args.name, args.root)
             run(args.name, None if (folder / "start.xyz").exists() else start(),
-                args.steps or steps, args.root, CP2KSettings(nproc=args.nproc),
+                args.steps or steps, args.root, settings_for(args.name, nproc=args.nproc),
                 MDSettings(temperature_k=temperature), log=lambda m: print(m, flush=True))
         elif args.cmd == "verify":
             for name in args.names or available(args.root):

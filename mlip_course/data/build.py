@@ -31,7 +31,7 @@ from ase.io import read, write
 from .. import repo_root
 from ..io import read_dataset, validate_frame
 from ..reference import CP2KSettings, cp2k_input, cp2k_version, run_cp2k, settings_dict
-from .recipes import DATASETS, DESCRIPTIONS, Group, groups
+from .recipes import DATASETS, DESCRIPTIONS, Group, groups, settings_for
 
 
 def data_dir(name: str, root: Path | None = None) -> Path:
@@ -121,7 +121,7 @@ def build(name: str, n: int | None = None, root: Path | None = None,
     With ``sample_missing=False`` only groups whose candidates already exist are labelled
     (a sampler may run beside the labeller).
     """
-    settings = settings or CP2KSettings()
+    settings = settings or settings_for(name)
     version = cp2k_version()
     folder = data_dir(name, root)
     if sample_missing:
@@ -175,7 +175,7 @@ def write_manifest(name: str, root: Path | None = None, settings: CP2KSettings |
                    version: str | None = None, extra: dict | None = None) -> dict:
     """(Re)write ``manifest.json`` from the files on disk; ``extra`` adds or replaces
     top-level sections (e.g. the MD settings of an AIMD dataset)."""
-    settings = settings or CP2KSettings()
+    settings = settings or settings_for(name)
     folder = data_dir(name, root)
     frames = _labelled(folder / "frames.xyz")
     recipe = {g.name: g for g in groups(name)} if name in DATASETS else {}
