@@ -67,3 +67,19 @@ def test_fit_charge_recovers_the_charge_of_synthetic_labels():
     q, scores = fit_charge(design, range(8), [a.info["origin"] for a in frames],
                            lambda q: {"O": -q, "H": q}, [0.0, 0.25, 0.5, 0.75])
     assert q == 0.5 and scores[0.5] < 1e-3 < scores[0.0]
+
+
+def test_interaction_frames_remove_what_each_molecule_does_alone():
+    from ase.calculators.emt import EMT
+
+    from mlip_course.models.electrostatics import interaction_frames
+
+    pair = Atoms("Cu2Cu2", positions=[[0, 0, 0], [1.2, 0, 0], [6, 0, 0], [7.2, 0, 0]])
+    pair.calc = EMT()
+    (inter,) = interaction_frames([pair], EMT(), bond=1.3)
+    alone = [pair[:2], pair[2:]]
+    for a in alone:
+        a.calc = EMT()
+    expected = pair.get_potential_energy() - sum(a.get_potential_energy() for a in alone)
+    assert abs(inter.get_potential_energy() - expected) < 1e-12
+    assert np.allclose(inter.get_forces().sum(0), 0.0, atol=1e-9)   # internal forces cancel

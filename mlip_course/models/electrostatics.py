@@ -15,7 +15,7 @@ no periodic images in the sum); a periodic crystal needs an Ewald sum.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from ase import Atoms, units
@@ -53,6 +53,27 @@ def coulomb(atoms: Atoms, charges: Mapping[str, float], bond: float = 1.3
     # F_i = -dE/dr_i = sum_j k q_i q_j (r_i - r_j) / r_ij^3, and vec[i, j] = r_j - r_i
     forces = -np.einsum("ij,ijk->ik", qq * inv**3, vec)
     return energy, forces
+
+
+def interaction_frames(frames: Sequence[Atoms], calc, bond: float = 1.3) -> list[Atoms]:
+    """Copies of molecular ``frames`` labelled with their interaction energy and forces,
+    E(AB..) - E(A) - E(B) - ..., each molecule computed alone by ``calc`` at its geometry in
+    the frame. What is left is what the molecules do to each other."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    out = []
+    for atoms in frames:
+        mol = molecules(atoms, bond)
+        energy, forces = atoms.get_potential_energy(), atoms.get_forces().copy()
+        for m in np.unique(mol):
+            part = atoms[mol == m]
+            part.calc = calc
+            energy -= part.get_potential_energy()
+            forces[mol == m] -= part.get_forces()
+        copy = atoms.copy()
+        copy.calc = SinglePointCalculator(copy, energy=energy, forces=forces)
+        out.append(copy)
+    return out
 
 
 class LocalPlusCoulomb:
