@@ -113,3 +113,16 @@ def test_arrhenius_extrapolation_with_errors():
     assert err > 0.05 * pred                                   # extrapolation widens the error
     with pytest.raises(ValueError, match="three or more"):
         arrhenius_extrapolate(temps[:2], d[:2], d[:2], 600.0)
+
+
+def test_crystalline_tells_crystal_from_amorphous():
+    from mlip_course.analysis import bond_order_vectors, crystalline
+    from mlip_course.data import frames
+
+    crystal = bulk("GeTe", "rocksalt", a=6.0, cubic=True).repeat(3)
+    crystal.rattle(0.05, seed=1)
+    assert crystalline(crystal).all()
+    q = bond_order_vectors(crystal, 3.6)
+    assert np.allclose(np.linalg.norm(q, axis=1), 1.0)
+    glass = [a for a in frames("gete") if a.info["phase"] == "amorphous"][:5]   # CP2K frames
+    assert np.mean([crystalline(a).mean() for a in glass]) < 0.15
