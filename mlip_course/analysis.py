@@ -153,6 +153,68 @@ def crystalline(atoms: Atoms, cutoff: float = 3.6, l: int = 4, bond_threshold: f
     return np.bincount(i, weights=agree > bond_threshold, minlength=len(atoms)) >= min_bonds
 
 
+def rings(atoms: Atoms, cutoff: float, max_size: int = 8) -> list[tuple[int, ...]]:
+    """Shortest-path rings (King's criterion) of the bond network (bonds shorter than
+    ``cutoff`` A), up to ``max_size`` members: for every atom i and every pair of its
+    neighbours j, k, the shortest path from j to k that avoids i closes a ring through i.
+    Loops that close only through the periodic boundary (their bond vectors do not sum to
+    zero) are not rings. Returns each distinct ring once, as atom indices in ring order."""
+    from matscipy.neighbours import neighbour_list
+
+    i, j, d = neighbour_list("ijD", atoms, cutoff)
+    bonded = [set() for _ in range(len(atoms))]
+    vector = {}
+    for a, b, v in zip(i, j, d):
+        bonded[a].add(int(b))
+        vector[int(a), int(b)] = v
+    found: dict[frozenset, tuple[int, ...]] = {}
+    for centre, partners in enumerate(bonded):
+        partners = sorted(partners)
+        for n, start in enumerate(partners):
+            for end in partners[n + 1:]:
+                path = _shortest_path(bonded, start, end, centre, max_size - 2)
+                if path is not None:
+                    ring = (centre, *path)
+                    closure = sum(vector[p, q] for p, q in zip(ring, ring[1:] + ring[:1]))
+                    if np.abs(closure).max() < 1e-6:
+                        found.setdefault(frozenset(ring), ring)
+    return list(found.values())
+
+
+def _shortest_path(bonded: list[set[int]], start: int, end: int, avoid: int,
+                   max_edges: int) -> tuple[int, ...] | None:
+    """Breadth-first shortest path start -> end not through ``avoid``, at most ``max_edges``."""
+    parent = {start: -1}
+    frontier = [start]
+    for _ in range(max_edges):
+        nxt = []
+        for node in frontier:
+            for other in bonded[node]:
+                if other != avoid and other not in parent:
+                    parent[other] = node
+                    if other == end:
+                        path = [end]
+                        while parent[path[-1]] != -1:
+                            path.append(parent[path[-1]])
+                        return tuple(reversed(path))
+                    nxt.append(other)
+        frontier = nxt
+    return None
+
+
+def abab_fraction(atoms: Atoms, found: list[tuple[int, ...]], a: set[str],
+                  b: set[str]) -> float:
+    """Fraction of the four-membered rings in ``found`` that alternate A-B-A-B (e.g. A = Ge,
+    Sb and B = Te): the square motifs of rocksalt-like order in phase-change glasses."""
+    symbols = np.array(atoms.get_chemical_symbols())
+    squares = [r for r in found if len(r) == 4]
+    if not squares:
+        raise ValueError("No four-membered rings found; is the bond cutoff too short?")
+    kinds = [["a" if symbols[k] in a else "b" if symbols[k] in b else "?" for k in r]
+             for r in squares]
+    return float(np.mean([k in (["a", "b", "a", "b"], ["b", "a", "b", "a"]) for k in kinds]))
+
+
 def bond_angles(frames: Sequence[Atoms], cutoff: float, centre: str | None = None,
                 bins: int = 90) -> tuple[np.ndarray, np.ndarray]:
     """Distribution of bond angles (degrees) at ``centre`` atoms (any atom if None) between

@@ -126,3 +126,18 @@ def test_crystalline_tells_crystal_from_amorphous():
     assert np.allclose(np.linalg.norm(q, axis=1), 1.0)
     glass = [a for a in frames("gete") if a.info["phase"] == "amorphous"][:5]   # CP2K frames
     assert np.mean([crystalline(a).mean() for a in glass]) < 0.15
+
+
+def test_rings_of_rocksalt_are_alternating_squares():
+    from mlip_course.analysis import abab_fraction, rings
+    from mlip_course.data import structures as st
+
+    crystal = st.rocksalt_gete(6.0, reps=2)                       # 64 atoms, bonds 3.0 A
+    found = rings(crystal, 3.2, max_size=6)
+    sizes = np.bincount([len(r) for r in found], minlength=7)
+    assert sizes[4] == 3 * len(crystal)                           # 12 squares per atom / 4
+    assert sizes[3] == 0 and sizes[5] == 0                        # bipartite lattice: even rings
+    assert abab_fraction(crystal, found, {"Ge"}, {"Te"}) == 1.0
+    wrong = crystal.copy()
+    wrong.symbols[0] = "Te"                                        # one antisite breaks 12 squares
+    assert abab_fraction(wrong, rings(wrong, 3.2, max_size=4), {"Ge"}, {"Te"}) < 1.0
