@@ -4,8 +4,10 @@ Stages (each resumable: a finished stage's trajectory file is kept and skipped):
   liquid64_<model>  the 64-atom cell and density of the CP2K MD (data/gete_aimd), Langevin NVT
                     at 1000 K, 2 fs: 2 ps equilibration, then --liquid-ps of production;
                     one run per model in --models.
-  liquid512         the same cell replicated 2x2x2 (512 atoms), melted at 1200 K (10 ps),
-                    then 1000 K production (--liquid-ps), with --big-model.
+  liquid512         the same cell replicated 2x2x2 (512 atoms), decorrelated at 1100 K (10 ps),
+                    then 1000 K production (--liquid-ps), with --big-model plus a ZBL core
+                    repulsion below 2.0 A (mlip_course.models.repulsion): without it the MTP
+                    fell into a hole of its surface within 5 ps at 1100 K in this cell.
   amorphous512      continues liquid512: quench 1000 -> 300 K in 50 K stages of 1 ps
                     (~47 K/ps), then 300 K production (10 ps).
 Writes results/applications/gete_structure/<stage>.xyz (snapshots every 0.1 ps, positions only)
@@ -26,9 +28,11 @@ from ase.io import read, write
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import results
+from mlip_course.analysis import first_collapse
 from mlip_course.benchmark import reload
 from mlip_course.calculator import as_calculator
 from mlip_course.data import frames
+from mlip_course.models.repulsion import WithCoreRepulsion
 from mlip_course.sampling.md import sample_nvt
 from mlip_course.train import as_predictor
 
@@ -51,8 +55,17 @@ start = frames("gete_aimd")[START_FRAME]
 steps = int(round(args.liquid_ps * 500))
 
 
-def calculator(kind):
-    return as_calculator(as_predictor(reload(kind)))
+def calculator(kind, core=False):
+    model = as_predictor(reload(kind))
+    return as_calculator(WithCoreRepulsion(model) if core else model)
+
+
+def check(snaps, what):
+    """Stop when a run fell into a hole of the potential (two atoms closer than 1.5 A)."""
+    k = first_collapse(snaps, 1.5)
+    if k is not None:
+        raise SystemExit(f"{what}: atoms collapsed at snapshot {k}; this model is not stable "
+                         "there. Choose another --big-model or a lower temperature.")
 
 
 def stage(name, run):
@@ -79,16 +92,21 @@ for kind in args.models:
     stage(f"liquid64_{kind}", liquid)
 
 if not args.skip_big:
-    calc = calculator(args.big_model)
+    calc = calculator(args.big_model, core=True)
+    core = ("ZBL core repulsion below 2.0 A (switched 1.2-2.0 A; "
+            "the data's shortest distance is 2.19 A)")
     state = out / "liquid512_end.xyz"
 
     def liquid512():
         atoms = start.repeat((2, 2, 2))
-        sample_nvt(atoms, calc, 1200.0, 5000, 5000, seed=2)                    # melt, 10 ps
+        melt = sample_nvt(atoms, calc, 1100.0, 5000, 500, seed=2)              # 10 ps
+        check(melt, "liquid512 (1100 K)")
         snaps = sample_nvt(atoms, calc, 1000.0, steps, EVERY, equilibrate=1000, seed=3,
                            init_velocities=False)
         write(state, atoms, format="extxyz")                                    # with velocities
-        return snaps, {"model": args.big_model, "atoms": 512, "melt": "1200 K, 10 ps",
+        check(snaps, "liquid512")
+        return snaps, {"model": args.big_model, "core": core, "atoms": 512,
+                       "melt": "1100 K, 10 ps",
                        "temperature_k": 1000.0, "equilibration_ps": 2.0,
                        "production_ps": args.liquid_ps}
     stage("liquid512", liquid512)
@@ -97,9 +115,11 @@ if not args.skip_big:
         atoms = read(state)
         temps = np.arange(950.0, 299.0, -50.0)
         for k, temp in enumerate(temps):                                       # 1 ps each
-            sample_nvt(atoms, calc, float(temp), 500, 500, seed=10 + k, init_velocities=False)
+            check(sample_nvt(atoms, calc, float(temp), 500, 500, seed=10 + k,
+                             init_velocities=False), f"quench {temp:.0f} K")
         snaps = sample_nvt(atoms, calc, 300.0, 5000, EVERY, seed=40, init_velocities=False)
-        return snaps, {"model": args.big_model, "atoms": 512,
+        check(snaps, "amorphous512")
+        return snaps, {"model": args.big_model, "core": core, "atoms": 512,
                        "quench": f"1000 -> 300 K in 50 K stages of 1 ps "
                                  f"({700 / (len(temps)):.0f} K/ps)",
                        "temperature_k": 300.0, "production_ps": 10.0}

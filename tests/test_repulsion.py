@@ -1,0 +1,35 @@
+"""The ZBL core: zero where the data are, repulsive and consistent (F = -dE/dr) inside."""
+
+import numpy as np
+from ase import Atoms
+
+from mlip_course.models.repulsion import WithCoreRepulsion
+
+
+class Zero:
+    def predict(self, atoms):
+        return 0.0, np.zeros((len(atoms), 3))
+
+
+def test_core_is_zero_beyond_r_outer_and_repulsive_inside():
+    model = WithCoreRepulsion(Zero(), 1.2, 2.0)
+    far = Atoms("GeTe", positions=[[0, 0, 0], [2.1, 0, 0]])
+    assert model.predict(far)[0] == 0.0
+    energies = [model.predict(Atoms("GeTe", positions=[[0, 0, 0], [r, 0, 0]]))[0]
+                for r in (1.0, 1.4, 1.8)]
+    assert energies[0] > energies[1] > energies[2] > 0
+
+
+def test_core_forces_are_minus_the_energy_gradient():
+    model = WithCoreRepulsion(Zero(), 1.2, 2.0)
+    atoms = Atoms("GeTeGe", positions=[[0, 0, 0], [1.5, 0.2, 0], [0.3, 1.6, 0.1]])
+    _, forces = model.predict(atoms)
+    h = 1e-5
+    for k in range(3):
+        for c in range(3):
+            plus, minus = atoms.copy(), atoms.copy()
+            plus.positions[k, c] += h
+            minus.positions[k, c] -= h
+            numeric = -(model.predict(plus)[0] - model.predict(minus)[0]) / (2 * h)
+            assert abs(numeric - forces[k, c]) < 1e-5 * max(1.0, abs(numeric))
+    assert np.allclose(forces.sum(0), 0.0, atol=1e-9)
