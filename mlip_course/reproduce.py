@@ -155,7 +155,8 @@ def _complexity() -> tuple[float, str]:
     (n0, f0), (n1, f1), (n2, f2) = ace[0], ace[len(ace) // 2], ace[-1]
     late = (f1 - f2) / (f0 - f2)
     return late, (f"linear ACE: force RMSE {f0:.0f} -> {f1:.0f} -> {f2:.0f} meV/Å at {n0}, {n1}, "
-                  f"{n2} weights; the larger half of the sweep gains {100 * late:.0f} % of the total")
+                  f"{n2} weights; the larger half of the sweep gains {100 * late:.0f} % "
+                  "of the total")
 
 
 def _ga() -> tuple[float, str]:
