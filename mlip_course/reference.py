@@ -276,9 +276,12 @@ def execute(workdir: str | Path, input_text: str, nproc: int, *, name: str = "fr
 
 
 def run_cp2k(atoms: Atoms, workdir: str | Path, settings: CP2KSettings | None = None,
-             *, timeout: float = 3600.0) -> Atoms:
+             *, timeout: float = 4 * 3600.0) -> Atoms:
     """Label ``atoms`` with CP2K in ``workdir``; return a labelled copy.
 
+    ``timeout`` (wall seconds) catches a hung run; it is generous because the labelling runs
+    under ``nice -n 19`` and a busy machine can starve it for hours (a 64-atom frame needs
+    2-4 CPU minutes).
     ``atoms.info`` of the result gains ``cp2k_wall_s`` and ``cp2k_scf_steps``.
     """
     s = settings or CP2KSettings()
