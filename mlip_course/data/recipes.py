@@ -363,7 +363,8 @@ def _water_dimer() -> list[Group]:
     vacuum = 4.0
     scan = (2.6, 2.75, 2.9, 3.1, 3.4, 3.8, 4.3, 5.0, 5.8, 6.6, 7.5)
     return [Group("dimer_scan", "molecule", dimer_scan(scan, vacuum), 5000),
-            Group("random_dimers", "molecule", random_dimers(20, (2.6, 6.5), vacuum), 5001),
+            Group("random_dimers", "molecule",
+                  random_dimers(20, (2.6, 6.5), vacuum, min_contact=1.8), 5001),
             Group("monomers", "molecule", monomers(vacuum), 5002)]
 
 
