@@ -89,18 +89,24 @@ class LocalPlusCoulomb:
         return e_local + e_c, np.asarray(f_local) + f_c
 
 
+def without_coulomb(design, charges_of, q: float):
+    """``design`` (a :class:`mlip_course.committee.Design`) with the Coulomb term of charge
+    parameter ``q`` subtracted from its labels: what the local model has to fit.
+    ``charges_of(q)`` maps q to ``{element: charge}``; the term scales as q^2."""
+    unit = [coulomb(a, charges_of(1.0)) for a in design.frames]
+    e_unit = np.array([e for e, _ in unit]) / design.n_atoms
+    return design.with_labels(design.energy - q**2 * e_unit,
+                              [f - q**2 * u.reshape(-1) for f, (_, u) in zip(design.forces, unit)])
+
+
 def fit_charge(design, indices, groups, charges_of, grid) -> tuple[float, dict[float, float]]:
     """The charge parameter q (from ``grid``) whose Coulomb term, subtracted from the labels,
     leaves the residual the local model of ``design`` (a :class:`mlip_course.committee.Design`)
     fits best in leave-one-group-out cross-validation. ``charges_of(q)`` maps q to
     ``{element: charge}``. Returns the best q and the CV force RMSE (meV/A) per q."""
-    unit = [coulomb(design.frames[k], charges_of(1.0)) for k in range(len(design.frames))]
-    e_unit = np.array([e for e, _ in unit]) / design.n_atoms
-    f_unit = [f.reshape(-1) for _, f in unit]
     scores = {}
     for q in grid:
-        residual = design.with_labels(design.energy - q**2 * e_unit,
-                                      [f - q**2 * fu for f, fu in zip(design.forces, f_unit)])
+        residual = without_coulomb(design, charges_of, q)
         _, cv = residual.select_ridge(indices, groups, grid=(residual.model.ridge,))
         scores[float(q)] = next(iter(cv.values()))
     return min(scores, key=scores.get), scores
