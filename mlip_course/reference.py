@@ -94,10 +94,12 @@ def _cell_block(atoms: Atoms, periodic: bool = True) -> str:
             "with vacuum (atoms.center(vacuum=...); atoms.pbc = True) first, or use "
             "CP2KSettings(periodic=False) for an isolated molecule."
         )
-    if not periodic and (atoms.pbc.any() or not atoms.cell.orthorhombic or atoms.cell.rank < 3):
+    lengths = atoms.cell.lengths()
+    cubic = atoms.cell.orthorhombic and atoms.cell.rank == 3 and np.ptp(lengths) < 1e-6
+    if not periodic and (atoms.pbc.any() or not cubic):
         raise ValueError("An isolated molecule (CP2KSettings(periodic=False)) needs "
-                         "atoms.pbc = False and an orthorhombic box with >= 4 A of vacuum "
-                         "(atoms.center(vacuum=4.0)).")
+                         "atoms.pbc = False and a cubic box (CP2K's wavelet Poisson solver "
+                         "aborts on other cells) with >= 4 A of vacuum on every side.")
     rows = ["    &CELL"]
     for name, vec in zip("ABC", atoms.cell):
         rows.append(f"      {name} {vec[0]:.10f} {vec[1]:.10f} {vec[2]:.10f}")

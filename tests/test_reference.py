@@ -100,7 +100,11 @@ def test_isolated_molecule_input():
     from mlip_course.data import structures as st
 
     water = st.water_dimer()
-    water.center(vacuum=4.0)
+    water.center(vacuum=4.0)                                      # orthorhombic, not cubic
+    with pytest.raises(ValueError, match="cubic box"):
+        ref.cp2k_input(water, ref.CP2KSettings(periodic=False))
+    water.cell = [water.cell.lengths().max()] * 3
+    water.center()
     text = ref.cp2k_input(water, ref.CP2KSettings(periodic=False, cutoff_ry=600))
     assert "PERIODIC NONE" in text and "POISSON_SOLVER WAVELET" in text and "FFTSG" in text
     assert "STRESS_TENSOR" not in text and "CUTOFF 600" in text
