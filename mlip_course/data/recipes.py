@@ -393,7 +393,8 @@ DESCRIPTIONS = {
     "ge_clusters": "Ge10 clusters in a 14 A box: the 8 lowest distinct minima found by basin "
                    "hopping + a GA with Tersoff's potential and 8 with CHGNet, for the "
                    "structure-search ranking check of the applications chapter.",
-    "water_dimer": "Water dimers in a 15 A box: a rigid O-O scan (2.6-7.5 A) of the S22 dimer, "
+    "water_dimer": "Isolated water dimers (cubic boxes, >= 4 A vacuum, not periodic): a rigid "
+                   "O-O scan (2.6-7.5 A) of the S22 dimer, "
                    "its two molecules alone, and 20 randomly oriented, slightly rattled dimers "
                    "(O-O 2.6-6.5 A), for the long-range (electrostatics) example of the "
                    "perspectives chapter. Not built: with the shared 300 Ry cutoff the first "
