@@ -150,6 +150,21 @@ def test_recipes_cover_every_phase():
         groups("nacl")
 
 
+def test_eos_scans_are_clean_isotropic_scalings():
+    from mlip_course.data.recipes import EOS_SCALES, groups
+
+    scans = groups("gst_eos")
+    assert {g.phase for g in scans} == {"crystal"} and len(scans) == 6
+    for g in scans:
+        frames = g.candidates()
+        volumes = np.array([a.get_volume() for a in frames])
+        ref = frames[EOS_SCALES.index(1.0)]
+        np.testing.assert_allclose(volumes / ref.get_volume(), np.array(EOS_SCALES) ** 3)
+        shift = frames[0].get_scaled_positions() - ref.get_scaled_positions()
+        assert np.abs(shift - np.round(shift)).max() < 1e-9        # no rattle: same shape
+        assert 54 <= len(ref) <= 81
+
+
 def test_cheap_groups_make_seeded_candidates():
     from mlip_course.data.recipes import groups
 

@@ -378,7 +378,23 @@ def _ge_clusters() -> list[Group]:
                   needs_driver=True)]
 
 
+#: linear scale factors of the equation-of-state scans (volume -11 % to +12 %)
+EOS_SCALES = (0.96, 0.98, 0.99, 1.0, 1.01, 1.02, 1.04)
+
+
+def _gst_eos() -> list[Group]:
+    """Energy-volume scans of the crystals of the Ge-Sb-Te system at their experimental shape and
+    internal coordinates (no rattle): the Sb-Te E-V curves and the formation-energy (convex hull)
+    check of the applications chapter."""
+    builders = {"ge_diamond": st.diamond_ge, "sb_a7": st.a7_sb, "te_trigonal": st.trigonal_te,
+                "gete_alpha": st.alpha_gete, "sb2te3": st.sb2te3,
+                "gst_rocksalt": lambda: st.rocksalt_gst(seed=0)}
+    return [Group(f"{name}_eos", "crystal", isotropic_scan(build, EOS_SCALES, rattle=0.0), 3000 + k)
+            for k, (name, build) in enumerate(builders.items())]
+
+
 DATASETS: dict[str, Callable[[], list[Group]]] = {"gete": _gete, "gst": _gst,
+                                                  "gst_eos": _gst_eos,
                                                   "gete_props": _gete_props,
                                                   "ge_clusters": _ge_clusters,
                                                   "water_dimer": _water_dimer}
@@ -387,6 +403,10 @@ DESCRIPTIONS = {
             "antisites, surfaces, liquid at 900-1200 K, melt-quenched amorphous; 62-64 atoms.",
     "gst": "Ge-Sb-Te: metastable rocksalt GST (Ge13Sb13Te32), Sb2Te3, Ge/Sb/Te elements, "
            "defects, surfaces, liquid and amorphous Ge14Sb14Te35 and Sb-rich Sb42Te22.",
+    "gst_eos": "Energy-volume scans (7 isotropic scalings of the lattice, -11 % to +12 % in "
+               "volume, experimental shape and internal positions, no rattle) of diamond Ge, "
+               "A7 Sb, trigonal Te, alpha-GeTe, Sb2Te3 and metastable rocksalt GST "
+               "(Ge13Sb13Te32): Sb-Te E-V curves and formation energies; 54-81 atoms.",
     "gete_props": "alpha-GeTe (64-atom pseudo-cubic cell, experimental geometry): phonopy "
                   "finite displacements (0.03 A) and +-1 % Voigt strains, for the DFT phonons "
                   "and clamped-ion elastic constants of the applications chapter.",
