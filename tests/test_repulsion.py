@@ -3,7 +3,7 @@
 import numpy as np
 from ase import Atoms
 
-from mlip_course.models.repulsion import WithCoreRepulsion
+from mlip_course.models.repulsion import WithCoreRepulsion, pair_scan
 
 
 class Zero:
@@ -33,3 +33,14 @@ def test_core_forces_are_minus_the_energy_gradient():
             numeric = -(model.predict(plus)[0] - model.predict(minus)[0]) / (2 * h)
             assert abs(numeric - forces[k, c]) < 1e-5 * max(1.0, abs(numeric))
     assert np.allclose(forces.sum(0), 0.0, atol=1e-9)
+
+
+def test_pair_scan_moves_one_atom_along_the_minimum_image_line():
+    class Spring:                                  # E = (r01 - 2.5)^2, minimum image
+        def predict(self, atoms):
+            return (atoms.get_distance(0, 1, mic=True) - 2.5) ** 2, np.zeros((len(atoms), 3))
+
+    atoms = Atoms("GeTe", positions=[[0.5, 0, 0], [9.0, 0, 0]], cell=[10, 10, 10], pbc=True)
+    # the periodic image of atom 1 is 1.5 A away (E = 1); energies relative to that
+    out = pair_scan(Spring(), atoms, 0, 1, [1.5, 2.5, 3.5])
+    np.testing.assert_allclose(out, [0.0, -1.0, 0.0], atol=1e-12)

@@ -64,3 +64,18 @@ class WithCoreRepulsion:
         e_model, f_model = self.model.predict(atoms)[:2]
         e_core, f_core = self.core(atoms)
         return e_model + e_core, np.asarray(f_model) + f_core
+
+
+def pair_scan(model, atoms: Atoms, i: int, j: int, distances) -> np.ndarray:
+    """Energy change (eV) of ``model`` when atom ``j`` is moved along the (minimum-image) line
+    from atom ``i`` to the given distances (A), everything else fixed: a probe of what a model
+    predicts at short contacts its training data never showed."""
+    vec = atoms.get_distance(i, j, mic=True, vector=True)
+    unit = vec / np.linalg.norm(vec)
+    e0 = model.predict(atoms)[0]
+    out = []
+    for r in distances:
+        moved = atoms.copy()
+        moved.positions[j] = moved.positions[i] + unit * r
+        out.append(model.predict(moved)[0] - e0)
+    return np.array(out)
