@@ -168,6 +168,7 @@ def _registry() -> dict[str, type]:
     from .models.gap import GAP
     from .models.linear import LinearACE, LinearMTP
     from .models.mace_model import MACEModel
+    from .models.pyg import DimeNetPP, ViSNetModel
     from .models.schnet import SchNet
     from .models.snap import SNAP
     from .models.sparse_kernel import KernelPotential, RandomFeaturePotential
@@ -175,13 +176,14 @@ def _registry() -> dict[str, type]:
 
     kinds = (BehlerParrinello, DeepPotSE, SchNet, CHGNetFineTuned, EGNN, MACEModel,
              TensorNetModel, LinearMTP, LinearACE, SNAP, GAP, KernelPotential,
-             RandomFeaturePotential, AttentionPotential, TorchMDNet)
+             RandomFeaturePotential, AttentionPotential, TorchMDNet, DimeNetPP, ViSNetModel)
     return {cls.kind: cls for cls in kinds}
 
 
 #: The six families of the course and the kinds that belong to each.
-FAMILIES = {"neural network": ("bpnn", "deeppot"), "graph network": ("schnet", "chgnet"),
-            "equivariant network": ("egnn", "mace", "tensornet"),
+FAMILIES = {"neural network": ("bpnn", "deeppot"),
+            "graph network": ("schnet", "chgnet", "dimenet"),
+            "equivariant network": ("egnn", "mace", "tensornet", "visnet"),
             "polynomial": ("mtp", "ace", "snap"), "Gaussian process": ("gap", "krr", "rff"),
             "transformer": ("attention", "tnet")}
 
@@ -253,6 +255,9 @@ DEFAULTS = {
     "tnet": {"model": {"r_cut": 5.0, "width": 32, "layers": 2, "heads": 4},
              "train": dict(_NET)},
     "tensornet": {"model": {"r_cut": 5.0, "width": 32, "layers": 2}, "train": dict(_NET)},
+    "dimenet": {"model": {"r_cut": 5.0, "width": 32, "blocks": 2}, "train": dict(_NET)},
+    "visnet": {"model": {"r_cut": 5.0, "width": 32, "layers": 2, "heads": 4},
+               "train": dict(_NET)},
     "mtp": {"model": {"r_cut": 5.0, "n_radial": 3, "ridge": 1e-6}, "train": {}},
     "ace": {"model": {"r_cut": 5.0, "n_radial": 6, "l_max": 3, "ridge": 1e-6}, "train": {}},
     "snap": {"model": {"r_cut": 5.0, "twojmax": 8, "quadratic": False}, "train": {}},

@@ -15,7 +15,9 @@ from .test_train import cu_frames
 QUICK_OVERRIDES = {"bpnn": {"hidden": [8]}, "deeppot": {"r_smooth": 3.0, "m1": 8, "m2": 2, "hidden": [8]},
                    "schnet": {"width": 8, "layers": 1}, "egnn": {"width": 8, "layers": 1},
                    "attention": {"width": 8, "layers": 1}, "tnet": {"width": 8, "layers": 1},
-                   "tensornet": {"width": 8, "layers": 1}}
+                   "tensornet": {"width": 8, "layers": 1},
+                   "dimenet": {"width": 8, "blocks": 1, "int_emb": 4, "basis_emb": 2},
+                   "visnet": {"width": 8, "layers": 1, "heads": 2}}
 
 
 def test_every_kind_has_a_family_and_defaults():
@@ -42,7 +44,7 @@ def test_train_command_runs_every_kind_on_an_outside_dataset(kind, tmp_path, mon
                                                             rel=1e-4 if kind == "chgnet" else 1e-8)
 
 
-@pytest.mark.parametrize("kind", ["deeppot", "tnet", "tensornet"])
+@pytest.mark.parametrize("kind", ["deeppot", "tnet", "tensornet", "dimenet", "visnet"])
 def test_library_and_new_torch_models_give_forces_as_minus_gradient(kind):
     model = build(kind, ["Cu"], r_cut=4.0, **QUICK_OVERRIDES[kind])
     atoms = cu_frames(1, 0)[0]
@@ -89,3 +91,22 @@ def test_unknown_kind_and_missing_model_fail_clearly(tmp_path):
         build("nequip", ["Cu"])
     with pytest.raises(FileNotFoundError, match="model.json"):
         load(tmp_path)
+
+
+def test_bond_triplets_and_self_images():
+    from ase import Atoms
+    from ase.build import bulk
+
+    from mlip_course.models.edges import edges
+    from mlip_course.models.pyg import bond_triplets
+
+    trio = Atoms("Cu3", positions=[[0, 0, 0], [2.5, 0, 0], [1.2, 2.0, 0]])
+    e = edges(trio, torch.tensor(trio.positions), 4.0)
+    e = e._replace(i=e.i.long(), j=e.j.long())
+    idx_kj, idx_ji = bond_triplets(e)
+    assert len(e.i) == 6 and len(idx_kj) == 6                 # one k per bond j -> i
+    assert bool((e.i[idx_kj] == e.j[idx_ji]).all())           # k -> j meets j -> i at j
+    assert bool((e.j[idx_kj] != e.i[idx_ji]).all())           # k is never i itself
+    model = build("dimenet", ["Cu"], r_cut=4.0, **QUICK_OVERRIDES["dimenet"])
+    with pytest.raises(ValueError, match="own periodic image"):
+        energy_and_forces(model, bulk("Cu", "fcc", a=3.61))
