@@ -102,7 +102,6 @@ def test_bond_triplets_and_self_images():
 
     trio = Atoms("Cu3", positions=[[0, 0, 0], [2.5, 0, 0], [1.2, 2.0, 0]])
     e = edges(trio, torch.tensor(trio.positions), 4.0)
-    e = e._replace(i=e.i.long(), j=e.j.long())
     idx_kj, idx_ji = bond_triplets(e)
     assert len(e.i) == 6 and len(idx_kj) == 6                 # one k per bond j -> i
     assert bool((e.i[idx_kj] == e.j[idx_ji]).all())           # k -> j meets j -> i at j

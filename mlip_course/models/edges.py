@@ -27,7 +27,33 @@ def edges(atoms: Atoms, positions: torch.Tensor, r_cut: float) -> Edges:
     vec = positions[j] - positions[i] + torch.as_tensor(shift, dtype=dt, device=dev) @ cell
     r = torch.linalg.norm(vec, dim=1)
     fc = 0.5 * (torch.cos(torch.pi * r / r_cut) + 1.0)
-    return Edges(torch.as_tensor(i, device=dev), torch.as_tensor(j, device=dev), vec, r, fc)
+    return Edges(torch.as_tensor(i, dtype=torch.long, device=dev),
+                 torch.as_tensor(j, dtype=torch.long, device=dev), vec, r, fc)
+
+
+def with_self_loops(e: Edges, n_atoms: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The edges in the convention of torchmd-net and PyG: ``index`` (2, E + N) with
+    index[0] the neighbour and index[1] the centre, so that vec = pos[index[0]] - pos[index[1]],
+    plus one self-loop per atom at r = 0; returns (index, weight, vec)."""
+    loop = torch.arange(n_atoms, device=e.i.device)
+    index = torch.stack([torch.cat([e.j, loop]), torch.cat([e.i, loop])])
+    weight = torch.cat([e.r, e.r.new_zeros(n_atoms)])
+    vec = torch.cat([e.vec, e.vec.new_zeros(n_atoms, 3)])
+    return index, weight, vec
+
+
+class GivenEdges(torch.nn.Module):
+    """Stands in for a library's own neighbour-list module (torchmd-net's OptimizedDistance,
+    PyG ViSNet's Distance): returns the edges the course model set beforehand."""
+
+    def __init__(self):
+        super().__init__()
+        self.current: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+
+    def forward(self, *_args, **_kwargs):
+        if self.current is None:
+            raise RuntimeError("Edges not set: call the course model's energy(), not the layers.")
+        return self.current
 
 
 class GaussianRBF(torch.nn.Module):

@@ -24,7 +24,7 @@ from ase.data import atomic_numbers
 from torch import nn
 
 from ..descriptors.neighbours import species_index
-from .edges import Edges, edges
+from .edges import Edges, GivenEdges, edges, with_self_loops
 
 
 def _no_self_images(e: Edges, r_cut: float) -> None:
@@ -32,10 +32,6 @@ def _no_self_images(e: Edges, r_cut: float) -> None:
         raise ValueError(f"An atom sees its own periodic image within the cutoff ({r_cut} A): "
                          "the cell is narrower than twice the cutoff. Use a larger supercell "
                          "(atoms.repeat) or a shorter r_cut for this model.")
-
-
-def _long(e: Edges) -> Edges:
-    return e._replace(i=e.i.long(), j=e.j.long())
 
 
 def bond_triplets(e: Edges) -> tuple[torch.Tensor, torch.Tensor]:
@@ -87,7 +83,7 @@ class DimeNetPP(nn.Module):
 
     def atomic_energies(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
         """One energy per atom (eV), the per-element references included."""
-        e = _long(edges(atoms, positions, self.r_cut))
+        e = edges(atoms, positions, self.r_cut)
         _no_self_images(e, self.r_cut)
         idx_kj, idx_ji = bond_triplets(e)
         # PyG's convention: edge j -> i, i the target; angle between r_ij and r_jk
@@ -110,19 +106,6 @@ class DimeNetPP(nn.Module):
         return self.atomic_energies(atoms, positions).sum()
 
 
-class _GivenEdges(nn.Module):
-    """Stands in for ViSNet's ``Distance`` module: returns the edges set beforehand."""
-
-    def __init__(self):
-        super().__init__()
-        self.current: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
-
-    def forward(self, pos, batch):
-        if self.current is None:
-            raise RuntimeError("Edges not set: call the course model's energy(), not the layers.")
-        return self.current
-
-
 class ViSNetModel(nn.Module):
     """PyG's ViSNet representation and gated equivariant readout on periodic edges."""
 
@@ -142,7 +125,7 @@ class ViSNetModel(nn.Module):
         self.representation = ViSNetBlock(lmax=lmax, num_heads=heads, num_layers=layers,
                                           hidden_channels=width, num_rbf=n_rbf, cutoff=r_cut,
                                           max_z=max(atomic_numbers[s] for s in species) + 1)
-        self.representation.distance = _GivenEdges()
+        self.representation.distance = GivenEdges()
         self.readout = EquivariantScalar(hidden_channels=width)
         self.register_buffer("reference", torch.zeros(len(self.species)))
         self.register_buffer("numbers", torch.tensor([atomic_numbers[s] for s in species]))
@@ -151,14 +134,9 @@ class ViSNetModel(nn.Module):
     def atomic_energies(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
         """One energy per atom (eV), the per-element references included."""
         dev, n = positions.device, len(atoms)
-        e = _long(edges(atoms, positions, self.r_cut))
+        e = edges(atoms, positions, self.r_cut)
         _no_self_images(e, self.r_cut)
-        loop = torch.arange(n, device=dev)
-        # PyG's convention: edge_vec = pos[index[0]] - pos[index[1]], self-loops at r = 0
-        index = torch.stack([torch.cat([e.j, loop]), torch.cat([e.i, loop])])
-        weight = torch.cat([e.r, positions.new_zeros(n)])
-        vec = torch.cat([e.vec, positions.new_zeros(n, 3)])
-        self.representation.distance.current = (index, weight, vec)
+        self.representation.distance.current = with_self_loops(e, n)
         kind = torch.as_tensor(species_index(atoms, self.species), device=dev)
         try:
             x, v = self.representation(self.numbers[kind], positions,

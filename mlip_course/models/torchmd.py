@@ -21,7 +21,7 @@ from torch import nn
 
 from ..descriptors.neighbours import species_index
 from .bpnn import mlp
-from .edges import edges
+from .edges import GivenEdges, edges, with_self_loops
 
 
 @contextlib.contextmanager
@@ -40,19 +40,6 @@ def _c_stderr_silenced():
         os.dup2(saved, 2)
         os.close(null)
         os.close(saved)
-
-
-class _GivenEdges(nn.Module):
-    """Stands in for torchmd-net's ``OptimizedDistance``: returns the edges set beforehand."""
-
-    def __init__(self):
-        super().__init__()
-        self.current: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
-
-    def forward(self, pos, batch, box=None):
-        if self.current is None:
-            raise RuntimeError("Edges not set: call the course model's energy(), not the layers.")
-        return self.current
 
 
 class TorchMDNet(nn.Module):
@@ -93,7 +80,7 @@ class TorchMDNet(nn.Module):
             self.representation = TorchMD_ET(num_heads=heads, **common)
         else:
             self.representation = TensorNet(static_shapes=False, **common)
-        self.representation.distance = _GivenEdges()
+        self.representation.distance = GivenEdges()
         self.readout = mlp(width, [width // 2])
         self.register_buffer("reference", torch.zeros(len(self.species)))
         self.register_buffer("numbers", torch.tensor([atomic_numbers[s] for s in species]))
@@ -103,12 +90,7 @@ class TorchMDNet(nn.Module):
         dev = positions.device
         e = edges(atoms, positions, self.r_cut)
         n = len(atoms)
-        loop = torch.arange(n, device=dev)
-        # torchmd-net's convention: edge_vec = pos[index[0]] - pos[index[1]], self-loops at r = 0
-        index = torch.stack([torch.cat([e.j, loop]), torch.cat([e.i, loop])])
-        weight = torch.cat([e.r, positions.new_zeros(n)])
-        vec = torch.cat([e.vec, positions.new_zeros(n, 3)])
-        self.representation.distance.current = (index, weight, vec)
+        self.representation.distance.current = with_self_loops(e, n)
         kind = torch.as_tensor(species_index(atoms, self.species), device=dev)
         z = self.numbers[kind]
         batch = torch.zeros(n, dtype=torch.long, device=dev)
