@@ -169,3 +169,30 @@ __all__ = [
     "forces",
     "MAX_FORCE_EV_PER_ANG",
 ]
+
+
+def write_trajectory(path: str | Path, frames: Sequence[Atoms], **arrays: np.ndarray) -> Path:
+    """A compact trajectory for committed results: positions as float32 (0.1 mA resolution at
+    100 A), one cell per frame, the symbols once, plus any per-frame ``arrays`` (e.g. time);
+    compressed ``.npz``, about 8 kB per 640-atom frame instead of 45 kB of extxyz."""
+    if not frames:
+        raise ValueError("write_trajectory needs at least one frame.")
+    symbols = frames[0].get_chemical_symbols()
+    if any(f.get_chemical_symbols() != symbols for f in frames):
+        raise ValueError("All frames of a trajectory must have the same atoms in the same order.")
+    path = Path(path)
+    np.savez_compressed(path, symbols=np.array(symbols),
+                        positions=np.array([f.positions for f in frames], dtype=np.float32),
+                        cells=np.array([np.asarray(f.cell) for f in frames]),
+                        pbc=frames[0].pbc, **arrays)
+    return path
+
+
+def read_trajectory(path: str | Path) -> tuple[list[Atoms], dict[str, np.ndarray]]:
+    """Frames written by :func:`write_trajectory`, and its extra per-frame arrays."""
+    with np.load(path) as data:
+        symbols = [str(s) for s in data["symbols"]]
+        frames = [Atoms(symbols, positions=p.astype(float), cell=c, pbc=data["pbc"])
+                  for p, c in zip(data["positions"], data["cells"])]
+        extra = {k: data[k] for k in data.files if k not in ("symbols", "positions", "cells", "pbc")}
+    return frames, extra

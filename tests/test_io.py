@@ -67,3 +67,22 @@ def test_write_refuses_unlabelled(tmp_path):
     with pytest.raises(DatasetError, match="frame 0: no energy"):
         write_dataset(tmp_path / "o.xyz", [Atoms("Cu")])
     assert not (tmp_path / "o.xyz").exists()
+
+
+def test_compact_trajectory_round_trip(tmp_path):
+    import numpy as np
+    from ase.build import bulk
+
+    from mlip_course.io import read_trajectory, write_trajectory
+
+    frames = [bulk("GeTe", "rocksalt", a=6.0, cubic=True).repeat(2) for _ in range(3)]
+    for k, atoms in enumerate(frames):
+        atoms.rattle(0.05, seed=k)
+    path = write_trajectory(tmp_path / "t.npz", frames, time_ps=np.array([0.0, 0.5, 1.0]))
+    back, extra = read_trajectory(path)
+    assert [a.get_chemical_symbols() for a in back] == [a.get_chemical_symbols() for a in frames]
+    assert max(np.abs(a.positions - b.positions).max() for a, b in zip(back, frames)) < 1e-5
+    assert np.allclose(extra["time_ps"], [0.0, 0.5, 1.0]) and back[0].pbc.all()
+    frames[1] = frames[1][:-1]
+    with pytest.raises(ValueError, match="same atoms"):
+        write_trajectory(tmp_path / "bad.npz", frames)

@@ -44,3 +44,27 @@ def test_pair_scan_moves_one_atom_along_the_minimum_image_line():
     # the periodic image of atom 1 is 1.5 A away (E = 1); energies relative to that
     out = pair_scan(Spring(), atoms, 0, 1, [1.5, 2.5, 3.5])
     np.testing.assert_allclose(out, [0.0, -1.0, 0.0], atol=1e-12)
+
+
+def test_pair_windows_come_from_the_data_and_act_per_pair():
+    from mlip_course.models.repulsion import shortest_pairs
+
+    data = [Atoms("GeTeTe", positions=[[0, 0, 0], [2.5, 0, 0], [0, 2.9, 0]])]
+    assert shortest_pairs(data) == {("Ge", "Te"): 2.5, ("Te", "Te"): np.hypot(2.5, 2.9)}
+    model = WithCoreRepulsion.from_data(Zero(), data, width=0.8, margin=0.1)
+    assert np.allclose(model.windows[("Ge", "Te")], (1.6, 2.4))
+    gete, tete = (Atoms(s, positions=[[0, 0, 0], [2.3, 0, 0]]) for s in ("GeTe", "TeTe"))
+    assert model.predict(gete)[0] > 0                      # inside the Ge-Te window
+    assert model.predict(tete)[0] > model.predict(gete)[0]  # Te-Te window starts further out
+    assert model.predict(Atoms("GeTe", positions=[[0, 0, 0], [2.45, 0, 0]]))[0] == 0.0
+    geg = Atoms("GeGe", positions=[[0, 0, 0], [1.9, 0, 0]])
+    assert model.predict(geg)[0] > 0                       # unseen pair: the default 1.2-2.0 A
+    moved = Atoms("GeTeTe", positions=[[0, 0, 0], [2.0, 0.1, 0], [0.2, 2.9, 0.1]])
+    _, forces = model.predict(moved)
+    h = 1e-5
+    for c in range(3):
+        plus, minus = moved.copy(), moved.copy()
+        plus.positions[1, c] += h
+        minus.positions[1, c] -= h
+        numeric = -(model.predict(plus)[0] - model.predict(minus)[0]) / (2 * h)
+        assert abs(numeric - forces[1, c]) < 1e-5 * max(1.0, abs(numeric))

@@ -22,8 +22,8 @@ _D = np.array([3.19980, 0.94229, 0.40290, 0.20162])
 _KE = units.Hartree * units.Bohr                        # e^2 / (4 pi eps0) in eV A
 
 
-def zbl_pair(r: np.ndarray, z1: np.ndarray, z2: np.ndarray, r_inner: float,
-             r_outer: float) -> tuple[np.ndarray, np.ndarray]:
+def zbl_pair(r: np.ndarray, z1: np.ndarray, z2: np.ndarray, r_inner: float | np.ndarray,
+             r_outer: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Switched ZBL energy (eV) and its derivative dE/dr (eV/A) for pair distances ``r``."""
     a = 0.46850 / (z1**0.23 + z2**0.23)
     x = r / a
@@ -38,22 +38,64 @@ def zbl_pair(r: np.ndarray, z1: np.ndarray, z2: np.ndarray, r_inner: float,
     return e * s, de * s + e * ds
 
 
+def shortest_pairs(frames, cutoff: float = 4.0) -> dict[tuple[str, str], float]:
+    """The shortest distance (A) of every element pair in ``frames`` (pairs closer than
+    ``cutoff``), keys sorted alphabetically, e.g. ``{("Ge", "Te"): 2.25, ...}``."""
+    from ase.neighborlist import neighbor_list
+
+    out: dict[tuple[str, str], float] = {}
+    for atoms in frames:
+        i, j, d = neighbor_list("ijd", atoms, cutoff)
+        sym = np.array(atoms.get_chemical_symbols())
+        for a, b, r in zip(sym[i], sym[j], d):
+            key = tuple(sorted((str(a), str(b))))
+            out[key] = min(out.get(key, np.inf), float(r))
+    return out
+
+
 class WithCoreRepulsion:
     """``model`` plus a ZBL core between ``r_inner`` and ``r_outer`` A (zero beyond): a
-    predictor like every course model (``predict(atoms) -> (energy, forces)``)."""
+    predictor like every course model (``predict(atoms) -> (energy, forces)``).
 
-    def __init__(self, model, r_inner: float = 1.2, r_outer: float = 2.0):
-        if not 0 < r_inner < r_outer:
-            raise ValueError("Need 0 < r_inner < r_outer (A) for the repulsive core.")
+    ``windows`` gives each element pair its own ``(r_inner, r_outer)``; pairs not in it use the
+    global pair. :meth:`from_data` places each window just below the shortest distance of that
+    pair in the training frames, so the core is as strong as possible where the model has no
+    data and exactly zero where it has.
+    """
+
+    def __init__(self, model, r_inner: float = 1.2, r_outer: float = 2.0,
+                 windows: dict[tuple[str, str], tuple[float, float]] | None = None):
+        self.windows = {tuple(sorted(k)): tuple(v) for k, v in (windows or {}).items()}
+        for r_in, r_out in [(r_inner, r_outer), *self.windows.values()]:
+            if not 0 < r_in < r_out:
+                raise ValueError("Need 0 < r_inner < r_outer (A) for the repulsive core.")
         self.model, self.r_inner, self.r_outer = model, r_inner, r_outer
+
+    @classmethod
+    def from_data(cls, model, frames, width: float = 0.8,
+                  margin: float = 0.1) -> "WithCoreRepulsion":
+        """A core for each element pair ending ``margin`` A below its shortest distance in
+        ``frames`` and switching on over ``width`` A."""
+        windows = {k: (r - margin - width, r - margin) for k, r in shortest_pairs(frames).items()}
+        return cls(model, windows=windows)
+
+    def _window(self, atoms: Atoms, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r_in, r_out = np.full(len(i), self.r_inner), np.full(len(i), self.r_outer)
+        sym = np.array(atoms.get_chemical_symbols())
+        for (a, b), (lo, hi) in self.windows.items():
+            pick = ((sym[i] == a) & (sym[j] == b)) | ((sym[i] == b) & (sym[j] == a))
+            r_in[pick], r_out[pick] = lo, hi
+        return r_in, r_out
 
     def core(self, atoms: Atoms) -> tuple[float, np.ndarray]:
         """Energy (eV) and forces (eV/A) of the repulsive core alone."""
         from ase.neighborlist import neighbor_list
 
-        i, j, d, vec = neighbor_list("ijdD", atoms, self.r_outer)
+        reach = max([self.r_outer, *(hi for _, hi in self.windows.values())])
+        i, j, d, vec = neighbor_list("ijdD", atoms, reach)
+        r_in, r_out = self._window(atoms, i, j)
         z = atoms.numbers
-        e, de = zbl_pair(d, z[i].astype(float), z[j].astype(float), self.r_inner, self.r_outer)
+        e, de = zbl_pair(d, z[i].astype(float), z[j].astype(float), r_in, r_out)
         forces = np.zeros((len(atoms), 3))
         pair_force = (de / d)[:, None] * vec                   # dE/dr_j for pair (i, j)
         np.add.at(forces, i, pair_force)

@@ -6,8 +6,10 @@ Stages (each resumable: a finished stage's trajectory file is kept and skipped):
                     one run per model in --models.
   liquid512         the same cell replicated 2x2x2 (512 atoms), decorrelated at 1100 K (10 ps),
                     then 1000 K production (--liquid-ps), with --big-model plus a ZBL core
-                    repulsion below 2.0 A (mlip_course.models.repulsion): without it the MTP
-                    fell into a hole of its surface within 5 ps at 1100 K in this cell.
+                    per element pair below the shortest distance of that pair in the data
+                    (WithCoreRepulsion.from_data): without a core the MTP fell into a hole
+                    of its surface within 5 ps at 1100 K in this cell, and with one global
+                    core (1.2-2.0 A) after 9 ps.
   amorphous512      continues liquid512: quench 1000 -> 300 K in 50 K stages of 1 ps
                     (~47 K/ps), then 300 K production (10 ps).
 Writes results/applications/gete_structure/<stage>.xyz (snapshots every 0.1 ps, positions only)
@@ -57,7 +59,7 @@ steps = int(round(args.liquid_ps * 500))
 
 def calculator(kind, core=False):
     model = as_predictor(reload(kind))
-    return as_calculator(WithCoreRepulsion(model) if core else model)
+    return as_calculator(WithCoreRepulsion.from_data(model, frames("gete")) if core else model)
 
 
 def check(snaps, what):
@@ -93,8 +95,8 @@ for kind in args.models:
 
 if not args.skip_big:
     calc = calculator(args.big_model, core=True)
-    core = ("ZBL core repulsion below 2.0 A (switched 1.2-2.0 A; "
-            "the data's shortest distance is 2.19 A)")
+    core = ("ZBL core per element pair, switched on over 0.8 A and ending 0.1 A below the "
+            "pair's shortest distance in the gete data (WithCoreRepulsion.from_data)")
     state = out / "liquid512_end.xyz"
 
     def liquid512():
