@@ -1,5 +1,6 @@
-"""Material properties from any calculator: phonons (phonopy finite displacements) and
-clamped-ion elastic constants (stress-strain), computed the same way for DFT and for a model.
+"""Material properties from any calculator: phonons (phonopy finite displacements),
+clamped-ion elastic constants (stress-strain), equations of state and formation energies with
+their convex hull, computed the same way for DFT and for a model.
 
 The DFT side reads labelled frames of ``data/gete_props`` (made by the recipes in
 ``mlip_course.data.recipes`` from the functions below); the model side calls an ASE calculator
@@ -151,3 +152,48 @@ def model_stresses(calc, frames: Sequence[Atoms]) -> dict[tuple[int, float], np.
             stress = calculate_numerical_stress(a, eps=1e-5, force_consistent=False)
         out[(int(atoms.info["strain_component"]), float(atoms.info["strain"]))] = stress
     return out
+
+
+def equation_of_state(volumes: Sequence[float], energies: Sequence[float]) -> dict[str, float]:
+    """Birch-Murnaghan fit of energies (eV/atom) against volumes (A^3/atom): the minimum
+    ``v0`` (A^3/atom), ``e0`` (eV/atom) and the bulk modulus ``b0`` (GPa)."""
+    from ase.eos import EquationOfState
+
+    v, e = np.asarray(volumes, float), np.asarray(energies, float)
+    if len(v) < 5:
+        raise ValueError("An equation-of-state fit needs at least 5 volumes.")
+    if not (v.min() < v[np.argmin(e)] < v.max()):
+        raise ValueError("The lowest energy is at the edge of the volume range: extend the scan "
+                         "so that the minimum is bracketed.")
+    v0, e0, b0 = EquationOfState(v, e, eos="birchmurnaghan").fit()
+    return {"v0": float(v0), "e0": float(e0), "b0": float(b0 * EV_PER_A3_TO_GPA)}
+
+
+def formation_energies(phases: dict[str, tuple[dict[str, int], float]],
+                       elements: dict[str, float]) -> dict[str, float]:
+    """Formation energy per atom (eV/atom) of each phase ``name -> (composition, energy per
+    atom)`` relative to the elemental energies per atom in ``elements``."""
+    out = {}
+    for name, (composition, e_atom) in phases.items():
+        missing = sorted(set(composition) - set(elements))
+        if missing:
+            raise ValueError(f"{name}: no elemental reference for {missing}.")
+        n = sum(composition.values())
+        out[name] = e_atom - sum(c * elements[el] for el, c in composition.items()) / n
+    return out
+
+
+def energy_above_hull(phases: dict[str, tuple[dict[str, int], float]]) -> dict[str, float]:
+    """Distance (eV/atom) of each phase ``name -> (composition, energy per atom)`` from the
+    lower convex hull of all of them (0 for the stable phases); every element must appear as
+    a pure phase (pymatgen's PhaseDiagram)."""
+    from pymatgen.analysis.phase_diagram import PDEntry, PhaseDiagram
+    from pymatgen.core import Composition
+
+    entries = {name: PDEntry(Composition(comp), e_atom * sum(comp.values()), name=name)
+               for name, (comp, e_atom) in phases.items()}
+    try:
+        diagram = PhaseDiagram(list(entries.values()))
+    except ValueError as err:
+        raise ValueError(f"No convex hull: {err}. Include every element as a pure phase.") from err
+    return {name: float(diagram.get_e_above_hull(entry)) for name, entry in entries.items()}

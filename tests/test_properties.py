@@ -55,3 +55,40 @@ def test_phonon_dos_integrates_to_the_number_of_modes():
     phonon = properties.phonons_with(EMT(), prim, np.diag([2, 2, 2]), distance=0.02)
     f, dos = properties.density_of_states(phonon, mesh=8, sigma=0.2)
     assert np.trapezoid(dos, f) == pytest.approx(3.0, rel=0.05)
+
+
+def test_equation_of_state_recovers_a_parabola():
+    import numpy as np
+    import pytest
+
+    from mlip_course.properties import EV_PER_A3_TO_GPA, equation_of_state
+
+    v = np.linspace(25.0, 29.0, 7)
+    b = 0.3                                             # eV/A^3
+    e = -4.0 + 0.5 * b / 27.0 * (v - 27.0) ** 2         # B = V d2E/dV2 at V0
+    fit = equation_of_state(v, e)
+    assert fit["v0"] == pytest.approx(27.0, abs=1e-3)
+    assert fit["e0"] == pytest.approx(-4.0, abs=1e-4)
+    assert fit["b0"] == pytest.approx(b * EV_PER_A3_TO_GPA, rel=0.05)
+    with pytest.raises(ValueError, match="bracketed"):
+        equation_of_state(v[:5], -v[:5])
+
+
+def test_formation_energies_and_the_hull():
+    import pytest
+
+    from mlip_course.properties import energy_above_hull, formation_energies
+
+    elements = {"Ge": -100.0, "Te": -200.0}
+    phases = {"Ge": ({"Ge": 1}, -100.0), "Te": ({"Te": 1}, -200.0),
+              "GeTe": ({"Ge": 1, "Te": 1}, -150.1), "Ge3Te": ({"Ge": 3, "Te": 1}, -125.02)}
+    ef = formation_energies(phases, elements)
+    assert ef["GeTe"] == pytest.approx(-0.1) and ef["Ge"] == pytest.approx(0.0)
+    assert ef["Ge3Te"] == pytest.approx(-0.02)
+    above = energy_above_hull(phases)
+    assert above["GeTe"] == pytest.approx(0.0, abs=1e-9)
+    assert above["Ge3Te"] == pytest.approx(0.03, abs=1e-9)      # hull at x = 1/4: -0.05
+    with pytest.raises(ValueError, match="elemental reference"):
+        formation_energies({"SbTe": ({"Sb": 1, "Te": 1}, -1.0)}, elements)
+    with pytest.raises(ValueError, match="pure phase"):
+        energy_above_hull({"GeTe": ({"Ge": 1, "Te": 1}, -150.0)})
