@@ -198,6 +198,10 @@ def _gete() -> list[Group]:
                    isotropic_scan(st.alpha_gete, (0.95, 0.97, 0.99, 1.0, 1.01, 1.03, 1.05, 1.07)), 301))
     g.append(Group("alpha_md_300K", "crystal", thermal(st.alpha_gete, 300.0, 8), 310, True))
     g.append(Group("alpha_md_600K", "crystal", thermal(st.alpha_gete, 600.0, 8), 311, True))
+    # hot crystal where a SET anneal runs (GeTe is rocksalt-like above ~700 K): added after
+    # models trained without it lost the crystal at 700 K within picoseconds (page 6a)
+    g.append(Group("rocksalt_md_700K", "crystal", thermal(st.rocksalt_gete, 700.0, 8), 312, True))
+    g.append(Group("rocksalt_md_900K", "crystal", thermal(st.rocksalt_gete, 900.0, 8), 313, True))
     for k, (builder, el, cnt) in enumerate([(st.alpha_gete, "Ge", 1), (st.alpha_gete, "Ge", 2),
                                             (st.rocksalt_gete, "Ge", 2), (st.rocksalt_gete, "Te", 1)]):
         g.append(Group(f"vacancy_{k}", "defect", defects(builder, 6, el, cnt), 400 + k))
