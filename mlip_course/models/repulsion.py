@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 from ase import Atoms, units
+from ase.data import chemical_symbols
 
 _C = np.array([0.18175, 0.50986, 0.28022, 0.02817])
 _D = np.array([3.19980, 0.94229, 0.40290, 0.20162])
@@ -46,10 +47,11 @@ def shortest_pairs(frames, cutoff: float = 4.0) -> dict[tuple[str, str], float]:
     out: dict[tuple[str, str], float] = {}
     for atoms in frames:
         i, j, d = neighbor_list("ijd", atoms, cutoff)
-        sym = np.array(atoms.get_chemical_symbols())
-        for a, b, r in zip(sym[i], sym[j], d):
-            key = tuple(sorted((str(a), str(b))))
-            out[key] = min(out.get(key, np.inf), float(r))
+        code = 1000 * np.minimum(atoms.numbers[i], atoms.numbers[j]) + np.maximum(
+            atoms.numbers[i], atoms.numbers[j])
+        for c in np.unique(code):
+            key = tuple(sorted((chemical_symbols[c // 1000], chemical_symbols[c % 1000])))
+            out[key] = min(out.get(key, np.inf), float(d[code == c].min()))
     return out
 
 

@@ -56,15 +56,13 @@ def sample_nvt(atoms: Atoms, calc, temperature_k: float, steps: int, every: int,
 
 
 def quench(atoms: Atoms, calc, temperatures_k: Sequence[float], steps_each: int,
-           *, timestep_fs: float = 2.0, seed: int = 0, keep_last: int = 1,
-           fresh_velocities: bool = True) -> list[Atoms]:
-    """Take ``atoms`` stepwise through ``temperatures_k`` (``steps_each`` steps per stage;
-    any schedule: cooling, heating, holding); return the last ``keep_last`` snapshots of each
-    stage. Without ``fresh_velocities`` the run continues from the momenta ``atoms`` carry."""
+           *, timestep_fs: float = 2.0, seed: int = 0, keep_last: int = 1) -> list[Atoms]:
+    """Cool ``atoms`` stepwise through ``temperatures_k`` (``steps_each`` steps per stage);
+    return the last ``keep_last`` snapshots of each stage."""
     frames: list[Atoms] = []
     every = max(1, steps_each // keep_last)
     for k, temp in enumerate(temperatures_k):
         frames += sample_nvt(atoms, calc, temp, every * keep_last, every,
                              timestep_fs=timestep_fs, seed=seed + 7 * k,
-                             init_velocities=fresh_velocities and k == 0)
+                             init_velocities=(k == 0))
     return frames
