@@ -30,8 +30,8 @@ def test_missing_results_name_the_script(tmp_path):
         results.load("nothing", root=tmp_path)
 
 
-@pytest.mark.parametrize("study", sorted(p.name for p in (repo_root() / "results").glob("*")
-                                         if (p / "results.json").exists()))
+@pytest.mark.parametrize("study", sorted(p.parent.relative_to(repo_root() / "results").as_posix()
+                                         for p in (repo_root() / "results").rglob("results.json")))
 def test_shipped_results_are_current(study):
     """Every committed study loads: its data manifests still match and it names a script."""
     record = results.load(study)
