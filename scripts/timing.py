@@ -4,7 +4,10 @@ Normal-mode times come from the execution cache that `make book` leaves behind
 (_build/.jupyter_cache, one record per executed notebook, written by jupyter-cache); quick-mode
 times from the nbval run of `make test-notebooks` (_build/quick-times.json). The syllabus page
 turns them into hours per week of a course.
-Usage: make book && make test-notebooks && python scripts/timing.py [--build _build] [--note ...]
+Usage: make book && make test-notebooks && python scripts/timing.py [--root .] [--note ...]
+       python scripts/timing.py --execute book/06_applications/new_page.ipynb ...
+         (times only the named notebooks, executing each in both modes with nbconvert, and
+         keeps the stored times of every other notebook: for a page added without a rebuild)
 """
 
 import argparse
@@ -25,6 +28,8 @@ parser = argparse.ArgumentParser(description=__doc__,
 parser.add_argument("--root", type=Path, default=repo_root(),
                     help="the checkout where `make book` and `make test-notebooks` ran")
 parser.add_argument("--note", default="2 CPU cores shared with CP2K labelling (nice 19)")
+parser.add_argument("--execute", nargs="+", metavar="NOTEBOOK",
+                    help="time these notebooks now (both modes) and keep the other stored times")
 args = parser.parse_args()
 started = time.time()
 root = args.root.resolve()
@@ -48,15 +53,35 @@ def normal_times() -> dict[str, float]:
     return dict(sorted(times.items()))
 
 
-quick_file = root / "_build" / "quick-times.json"
-if not quick_file.exists():
-    raise SystemExit(f"{quick_file} is missing; run `make test-notebooks` first.")
-quick = {k: round(v, 1) for k, v in json.loads(quick_file.read_text()).items()}
-normal = normal_times()
-missing = sorted(set(quick) ^ set(normal))
-if missing:
-    raise SystemExit(f"Timed in one mode only: {missing}; run both `make book` and "
-                     "`make test-notebooks` on the same checkout.")
+def execute(notebook: str, quick: bool) -> float:
+    """Wall seconds of one nbconvert execution of ``notebook`` (in quick mode if ``quick``)."""
+    env = {**os.environ, "MLIP_COURSE_QUICK": "1" if quick else "0"}
+    t = time.time()
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook",
+                    "--execute", "--output-dir", str(root / "_build" / "timing"), notebook],
+                   cwd=root, env=env, check=True, capture_output=True)
+    return round(time.time() - t, 1)
+
+
+if args.execute:
+    stored = results.load("timing")["payload"]
+    normal, quick = dict(stored["normal_s"]), dict(stored["quick_s"])
+    for notebook in args.execute:
+        key = relative(str(root / notebook))
+        normal[key], quick[key] = execute(key, quick=False), execute(key, quick=True)
+        print(f"{key}: normal {normal[key]} s, quick {quick[key]} s", flush=True)
+    normal, quick = dict(sorted(normal.items())), dict(sorted(quick.items()))
+    args.note = f"{stored['note']}; timed alone with nbconvert: {', '.join(args.execute)}"
+else:
+    quick_file = root / "_build" / "quick-times.json"
+    if not quick_file.exists():
+        raise SystemExit(f"{quick_file} is missing; run `make test-notebooks` first.")
+    quick = {k: round(v, 1) for k, v in json.loads(quick_file.read_text()).items()}
+    normal = normal_times()
+    missing = sorted(set(quick) ^ set(normal))
+    if missing:
+        raise SystemExit(f"Timed in one mode only: {missing}; run both `make book` and "
+                         "`make test-notebooks` on the same checkout.")
 commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
                         capture_output=True, text=True).stdout.strip()
 payload = {"normal_s": normal, "quick_s": quick, "checkout": f"{root} at {commit}",
