@@ -28,20 +28,19 @@ from mlip_course.sampling.md import sample_nvt
 from mlip_course.train import as_predictor
 
 STUDY = "applications/crystal_hold"
-KINDS = ["mtp", "ace", "snap", "bpnn", "deeppot", "schnet", "egnn", "attention", "tnet",
-         "tensornet", "dimenet", "visnet", "mace", "gap", "krr", "rff", "chgnet"]
 T_K, STEPS, EVERY = 700.0, 1500, 250          # 3 ps at 2 fs, a snapshot every 0.5 ps
 
 parser = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--kinds", nargs="+", default=KINDS)
+parser.add_argument("--kinds", nargs="+", help="default: every model of the stored benchmark")
 parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2])
 parser.add_argument("--note", default="2 CPU cores; CP2K labelling at nice 19 alongside")
 args = parser.parse_args()
 started = time.time()
 done = results.Progress(STUDY, "runs.json")
+benchmark = results.load("models")
 
-for kind in args.kinds:
+for kind in args.kinds or list(benchmark["payload"]["rows"]):
     if kind in done:
         continue
     if not (results.study_dir("models") / kind).exists():
@@ -61,11 +60,10 @@ for kind in args.kinds:
     print(kind, {s: r["crystalline_fraction"][-1] for s, r in runs.items()},
           f"{time.time() - t:.0f} s", flush=True)
 
-benchmark = results.load("models")["provenance"]
-payload = {"models": dict(done), "benchmark_finished": benchmark["finished"],
+payload = {"models": dict(done), "benchmark_finished": benchmark["provenance"]["finished"],
            "temperature_k": T_K, "steps": STEPS, "timestep_fs": 2.0,
            "snapshot_every_ps": EVERY * 0.002, "cell": "rocksalt GeTe 2x2x2 cubic, a = 6.0 A",
            "thermostat": "Langevin, friction 0.01 /fs", "note": args.note}
 results.save(STUDY, payload, started=started, datasets=("gete", "gete_aimd"),
-             frames=benchmark["frames_used"])
+             frames=benchmark["provenance"]["frames_used"])
 print("wrote", results.study_dir(STUDY) / "results.json")
