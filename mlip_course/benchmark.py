@@ -172,6 +172,36 @@ def reload(kind: str, root: Path | None = None, study: str = STUDY):
     return load(results.study_dir(study, root) / kind)
 
 
-__all__ = ["run_kind", "reload", "recheck", "family_table", "errors", "errors_by", "stored_predictions",
+def pin(kind: str, study: str, root: Path | None = None) -> dict:
+    """Keep a copy of the benchmark's model ``kind`` inside ``study`` and return its record.
+
+    An application study (a long MD run, say) is only reproducible with the exact weights it
+    ran with. Pinning copies the model files (not the stored predictions) into
+    ``results/<study>/<kind>/`` with ``pinned.json``: the benchmark's ``finished`` stamp and
+    the model's benchmark row. A study that has a copy keeps it, so rerunning the benchmark
+    neither changes nor invalidates it; ``reload(kind, study=study)`` loads it.
+    """
+    import shutil
+
+    target = results.study_dir(study, root) / kind
+    if not (target / "pinned.json").exists():
+        source = results.study_dir(STUDY, root) / kind
+        if not (source / "model.json").exists():
+            raise FileNotFoundError(f"The benchmark has no saved model {kind!r} in {source}; "
+                                    f"train it with: python scripts/models.py --kinds {kind}")
+        record = results.load(STUDY, root)
+        target.mkdir(parents=True, exist_ok=True)
+        for item in source.iterdir():
+            if item.name != "predictions.npz":
+                copy = shutil.copytree if item.is_dir() else shutil.copy2
+                copy(item, target / item.name)
+        info = {"kind": kind, "from_study": STUDY,
+                "benchmark_finished": record["provenance"]["finished"],
+                "benchmark_row": record["payload"]["rows"][kind]}
+        (target / "pinned.json").write_text(json.dumps(info, indent=1) + "\n")
+    return json.loads((target / "pinned.json").read_text())
+
+
+__all__ = ["run_kind", "reload", "pin", "recheck", "family_table", "errors", "errors_by", "stored_predictions",
            "recorded_split", "split_hashes", "predictions", "inference_cost", "timings",
            "STUDY", "DATASETS"]

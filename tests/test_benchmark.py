@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mlip_course import results
-from mlip_course.benchmark import errors, recheck, run_kind, stored_predictions
+from mlip_course.benchmark import errors, pin, recheck, reload, run_kind, stored_predictions
 
 from .test_train import cu_frames
 
@@ -55,3 +55,25 @@ def test_errors_by_group_match_errors_of_each_group():
     assert by["crystal"] == {"frames": 2, **errors(
         {"energy": pred["energy"][[0, 2]], "forces": np.zeros((8, 3))}, [frames[0], frames[2]])}
     assert by["liquid"]["energy_rmse_mev_per_atom"] == 0.0
+
+
+def test_pin_keeps_a_study_copy_that_survives_a_benchmark_rerun(tmp_path):
+    split = SimpleNamespace(train=cu_frames(5, 1), valid=cu_frames(1, 2), test=cu_frames(3, 3))
+    metrics = run_kind("snap", split, results.study_dir("models", tmp_path) / "snap")
+    results.save("models", {"rows": {"snap": metrics}}, started=0.0, root=tmp_path)
+    with pytest.raises(FileNotFoundError, match="scripts/models.py --kinds mace"):
+        pin("mace", "applications/md", tmp_path)
+    info = pin("snap", "applications/md", tmp_path)
+    assert info["benchmark_row"]["force_rmse_mev_per_ang"] == metrics["force_rmse_mev_per_ang"]
+    copy = results.study_dir("applications/md", tmp_path) / "snap"
+    assert not (copy / "predictions.npz").exists()
+    frame = split.test[0]
+    before = reload("snap", tmp_path, study="applications/md").predict(frame)[1]
+    # the benchmark is rerun on other data: the study's copy and record stay as they were
+    run_kind("snap", SimpleNamespace(train=cu_frames(3, 9), valid=cu_frames(1, 2),
+                                     test=cu_frames(3, 3)),
+             results.study_dir("models", tmp_path) / "snap")
+    assert pin("snap", "applications/md", tmp_path) == info
+    after = reload("snap", tmp_path, study="applications/md").predict(frame)[1]
+    assert np.allclose(before, after)
+    assert not np.allclose(reload("snap", tmp_path).predict(frame)[1], after)

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import results
 from mlip_course.analysis import first_collapse
-from mlip_course.benchmark import reload
+from mlip_course.benchmark import pin, reload
 from mlip_course.calculator import as_calculator
 from mlip_course.data import frames
 from mlip_course.train import as_predictor
@@ -48,7 +48,8 @@ started = time.time()
 runs = results.Progress(STUDY, "runs.json")
 out = runs.dir
 start = frames("gete_aimd")[START_FRAME]
-calc = as_calculator(as_predictor(reload(args.model)))
+pin(args.model, STUDY)                  # the study keeps the weights it ran with
+calc = as_calculator(as_predictor(reload(args.model, study=STUDY)))
 
 for k, temp in enumerate(sorted(args.temperatures, reverse=True)):
     name = f"T{temp:.0f}"

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import results
 from mlip_course.analysis import first_collapse
-from mlip_course.benchmark import reload
+from mlip_course.benchmark import pin, reload
 from mlip_course.calculator import as_calculator
 from mlip_course.data import frames
 from mlip_course.models.repulsion import WithCoreRepulsion
@@ -58,7 +58,8 @@ steps = int(round(args.liquid_ps * 500))
 
 
 def calculator(kind, core=False):
-    model = as_predictor(reload(kind))
+    pin(kind, STUDY)                    # the study keeps the weights it ran with
+    model = as_predictor(reload(kind, study=STUDY))
     return as_calculator(WithCoreRepulsion.from_data(model, frames("gete")) if core else model)
 
 

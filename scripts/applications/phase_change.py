@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import results
 from mlip_course.analysis import crystalline, first_collapse
-from mlip_course.benchmark import reload
+from mlip_course.benchmark import pin, reload
 from mlip_course.calculator import as_calculator
 from mlip_course.data import frames
 from mlip_course.data.structures import rocksalt_gete
@@ -65,7 +65,8 @@ out = results.study_dir(STUDY)
 (out / "runs").mkdir(parents=True, exist_ok=True)
 runs = results.Progress(STUDY, "runs.json")
 data = frames("gete")               # the core windows come from these frames' shortest pairs
-model = WithCoreRepulsion.from_data(as_predictor(reload(args.model)), data)
+pin(args.model, STUDY)                  # the study keeps the weights it ran with
+model = WithCoreRepulsion.from_data(as_predictor(reload(args.model, study=STUDY)), data)
 calc = as_calculator(model)
 cell = rocksalt_gete(a=A, reps=1).repeat(REPS)
 rim = cell.positions[:, 2] < RIM_TOP
