@@ -20,6 +20,7 @@ def rdf(frames: Sequence[Atoms], r_max: float = 6.0, n_bins: int = 120,
     frames = list(frames)
     if not frames:
         raise ValueError("rdf() needs at least one frame.")
+    r_max = float(r_max)                          # matscipy rejects an int cutoff
     edges = np.linspace(0.0, r_max, n_bins + 1)
     hist = np.zeros(n_bins)
     norm = 0.0

@@ -23,6 +23,7 @@ def test_partial_rdf():
     assert first_peak(r, g) == pytest.approx(3.0, abs=0.05)
     r, g = rdf([atoms], r_max=5.0, pair=("Ge", "Ge"))
     assert first_peak(r, g) == pytest.approx(6.0 / np.sqrt(2), abs=0.05)
+    assert np.allclose(rdf([atoms], r_max=5, pair=("Ge", "Ge"))[1], g)     # an int r_max works
 
 
 def test_rdf_refuses_too_large_r_max():

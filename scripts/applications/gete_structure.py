@@ -9,14 +9,14 @@ Stages (each resumable: a finished stage's trajectory file is kept and skipped):
                     per element pair below the shortest distance of that pair in the data
                     (WithCoreRepulsion.from_data): without a core the MTP fell into a hole
                     of its surface within 5 ps at 1100 K in this cell, and with one global
-                    core (1.2-2.0 A) after 9 ps.
+                    core (1.2-2.0 A) after 9 ps; tnet with the per-pair core ran through.
   amorphous512      continues liquid512: quench 1000 -> 300 K in 50 K stages of 1 ps
                     (~47 K/ps), then 300 K production (10 ps).
 Writes results/applications/gete_structure/<stage>.xyz (snapshots every 0.1 ps, positions only)
 and results.json (settings, wall times, provenance). The notebook computes the RDFs,
 coordination numbers and bond angles from these files.
-Usage: python scripts/applications/gete_structure.py [--models mtp tensornet ace]
-       [--big-model mtp] [--liquid-ps 20]
+Usage: python scripts/applications/gete_structure.py [--models mtp tensornet ace tnet]
+       [--big-model tnet] [--liquid-ps 20]
 """
 
 import argparse
@@ -44,8 +44,8 @@ EVERY = 50                      # snapshot every 50 steps = 0.1 ps
 
 parser = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--models", nargs="+", default=["mtp", "tensornet", "ace"])
-parser.add_argument("--big-model", default="mtp")
+parser.add_argument("--models", nargs="+", default=["mtp", "tensornet", "ace", "tnet"])
+parser.add_argument("--big-model", default="tnet")
 parser.add_argument("--liquid-ps", type=float, default=20.0)
 parser.add_argument("--skip-big", action="store_true")
 parser.add_argument("--note", default="2 CPU cores shared with CP2K labelling (nice 19)")
