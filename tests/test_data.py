@@ -220,3 +220,23 @@ def test_first_per_origin_keeps_every_trajectory():
     kept = data.first_per_origin(frames, 1)
     assert [a.info["origin"] for a in kept] == ["a", "b", "c"]
     assert data.first_per_origin(frames, None) == frames
+
+
+def test_active_learning_group_reads_a_committed_trajectory(tmp_path, monkeypatch):
+    from ase.build import bulk
+    from ase.io import write
+
+    import mlip_course
+    from mlip_course.data.recipes import Group, from_trajectory
+
+    traj = [bulk("Cu", cubic=True).repeat(2) for _ in range(7)]
+    for k, a in enumerate(traj):
+        a.positions += 0.01 * k
+    (tmp_path / "results").mkdir()
+    write(tmp_path / "results" / "run.xyz", traj, format="extxyz")
+    monkeypatch.setattr(mlip_course, "repo_root", lambda: tmp_path)
+    frames = Group("al_run", "liquid", from_trajectory("results/run.xyz", 3), 0).candidates()
+    assert len(frames) == 3 and frames[1].info["candidate_id"] == "al_run/001"
+    np.testing.assert_allclose(frames[2].positions, traj[6].positions)
+    with pytest.raises(FileNotFoundError, match="results/none.xyz is missing"):
+        from_trajectory("results/none.xyz", 3)(0)

@@ -180,6 +180,26 @@ def melt_quench(symbols: list[str], density: float, n: int, liquid_k: float = 11
     return make
 
 
+def from_trajectory(path: str, every: int, start: int = 0) -> Callable[[int], list[Atoms]]:
+    """Active learning: every ``every``-th snapshot of a committed MD run of a course model
+    (``path`` relative to the repository), so that CP2K labels the configurations the model
+    itself visits. Positions, numbers and cell only; a missing file says which script makes it."""
+
+    def make(seed: int) -> list[Atoms]:
+        from ase.io import read
+
+        from .. import repo_root
+
+        source = repo_root() / path
+        if not source.exists():
+            raise FileNotFoundError(f"{path} is missing: it is written by the study under "
+                                    f"scripts/ that ran this model (see its results folder).")
+        return [Atoms(a.numbers, a.positions, cell=a.cell, pbc=True)
+                for a in read(source, f"{start}::{every}")]
+
+    return make
+
+
 # --- datasets ----------------------------------------------------------------------------
 
 GETE64 = ["Ge"] * 32 + ["Te"] * 32
@@ -217,6 +237,10 @@ def _gete() -> list[Group]:
     for k in range(4):
         g.append(Group(f"amorphous_{k}", "amorphous",
                        melt_quench(GETE64, st.LIQUID_DENSITY_ATOMS_PER_A3["GeTe"], 15), 700 + k, True))
+    # active learning: tnet's own 64-atom liquid at 1000 K (every 2 ps), added after its liquid
+    # and glass built more Ge-Ge bonds than the CP2K MD (pages 6a, 6g)
+    g.append(Group("al_tnet_liquid", "liquid",
+                   from_trajectory("results/applications/gete_structure/liquid64_tnet.xyz", 20), 800))
     return g
 
 
@@ -404,7 +428,8 @@ DATASETS: dict[str, Callable[[], list[Group]]] = {"gete": _gete, "gst": _gst,
                                                   "water_dimer": _water_dimer}
 DESCRIPTIONS = {
     "gete": "GeTe: rocksalt and alpha crystals (rattled, strained, thermal), vacancies and "
-            "antisites, surfaces, liquid at 900-1200 K, melt-quenched amorphous; 62-64 atoms.",
+            "antisites, surfaces, liquid at 900-1200 K, melt-quenched amorphous, and (active "
+            "learning) the liquid of the course's tnet model at 1000 K; 62-64 atoms.",
     "gst": "Ge-Sb-Te: metastable rocksalt GST (Ge13Sb13Te32), Sb2Te3, Ge/Sb/Te elements, "
            "defects, surfaces, liquid and amorphous Ge14Sb14Te35 and Sb-rich Sb42Te22.",
     "gst_eos": "Energy-volume scans (7 isotropic scalings of the lattice, -11 % to +12 % in "
