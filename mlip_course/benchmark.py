@@ -177,8 +177,8 @@ def pin(kind: str, study: str, root: Path | None = None) -> dict:
 
     An application study (a long MD run, say) is only reproducible with the exact weights it
     ran with. Pinning copies the model files (not the stored predictions) into
-    ``results/<study>/<kind>/`` with ``pinned.json``: the benchmark's ``finished`` stamp and
-    the model's benchmark row. A study that has a copy keeps it, so rerunning the benchmark
+    ``results/<study>/<kind>/`` with ``pinned.json``: the benchmark's ``finished`` stamp, the
+    model's benchmark row and the split (frame hashes) it was trained and tested on. A study that has a copy keeps it, so rerunning the benchmark
     neither changes nor invalidates it; ``reload(kind, study=study)`` loads it.
     """
     import shutil
@@ -197,7 +197,8 @@ def pin(kind: str, study: str, root: Path | None = None) -> dict:
                 copy(item, target / item.name)
         info = {"kind": kind, "from_study": STUDY,
                 "benchmark_finished": record["provenance"]["finished"],
-                "benchmark_row": record["payload"]["rows"][kind]}
+                "benchmark_row": record["payload"]["rows"][kind],
+                "split": record["payload"].get("split")}     # frame hashes it was trained on
         (target / "pinned.json").write_text(json.dumps(info, indent=1) + "\n")
     return json.loads((target / "pinned.json").read_text())
 

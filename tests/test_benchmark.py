@@ -60,11 +60,13 @@ def test_errors_by_group_match_errors_of_each_group():
 def test_pin_keeps_a_study_copy_that_survives_a_benchmark_rerun(tmp_path):
     split = SimpleNamespace(train=cu_frames(5, 1), valid=cu_frames(1, 2), test=cu_frames(3, 3))
     metrics = run_kind("snap", split, results.study_dir("models", tmp_path) / "snap")
-    results.save("models", {"rows": {"snap": metrics}}, started=0.0, root=tmp_path)
+    results.save("models", {"rows": {"snap": metrics}, "split": {"test": ["abc"]}}, started=0.0,
+                 root=tmp_path)
     with pytest.raises(FileNotFoundError, match="scripts/models.py --kinds mace"):
         pin("mace", "applications/md", tmp_path)
     info = pin("snap", "applications/md", tmp_path)
     assert info["benchmark_row"]["force_rmse_mev_per_ang"] == metrics["force_rmse_mev_per_ang"]
+    assert info["split"] == {"test": ["abc"]}
     copy = results.study_dir("applications/md", tmp_path) / "snap"
     assert not (copy / "predictions.npz").exists()
     frame = split.test[0]
