@@ -178,8 +178,9 @@ def pin(kind: str, study: str, root: Path | None = None) -> dict:
     An application study (a long MD run, say) is only reproducible with the exact weights it
     ran with. Pinning copies the model files (not the stored predictions) into
     ``results/<study>/<kind>/`` with ``pinned.json``: the benchmark's ``finished`` stamp, the
-    model's benchmark row and the split (frame hashes) it was trained and tested on. A study that has a copy keeps it, so rerunning the benchmark
-    neither changes nor invalidates it; ``reload(kind, study=study)`` loads it.
+    model's benchmark row and the split (frame hashes) it was trained and tested on. A study
+    that has a copy keeps it, so rerunning the benchmark neither changes nor invalidates it;
+    ``reload(kind, study=study)`` loads it.
     """
     import shutil
 
