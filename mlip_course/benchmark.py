@@ -62,6 +62,22 @@ def timings(model, atoms: Atoms, budget_s: float = 120.0) -> dict[str, float]:
     return {"us_per_atom_step_64": small, "us_per_atom_step_4096": big}
 
 
+def training_record(model, train_frames: Sequence[Atoms], every: int = 4) -> dict:
+    """How training went: the force RMSE on every ``every``-th training frame (against the
+    test error: a model that cannot fit its own training data is short of capacity, one that
+    fits it far better than the test is short of data) and, for the torch loop, the epochs run,
+    the best epoch and what stopped it ("epochs", "patience" or "time")."""
+    seen = list(train_frames)[::every]
+    record = {"train_force_rmse_mev_per_ang": errors(predictions(model, seen), seen)[
+        "force_rmse_mev_per_ang"]}
+    history = getattr(model, "history", None)
+    if history:
+        record.update(epochs=len(history["valid"]),
+                      best_epoch=int(np.argmin(history["valid"])) + 1,
+                      stopped_by=history["stopped_by"][0])
+    return record
+
+
 def run_kind(kind: str, split, out: Path, *, seed: int = 0, fraction: float = 1.0,
              max_seconds: float | None = None, time_inference: bool = True,
              overrides: dict | None = None, keep_model: bool | None = None) -> dict:
@@ -87,6 +103,7 @@ def run_kind(kind: str, split, out: Path, *, seed: int = 0, fraction: float = 1.
                "n_train": len(train_frames), "n_test": len(split.test),
                **errors(pred, split.test), "train_seconds": round(seconds, 1),
                "n_parameters": n_parameters(model)}
+    metrics.update(training_record(model, train_frames))
     if time_inference:
         metrics.update(timings(model, split.test[0]))
     if keep_model if keep_model is not None else fraction == 1.0:

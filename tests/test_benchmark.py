@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 
 from mlip_course import results
-from mlip_course.benchmark import errors, pin, recheck, reload, run_kind, stored_predictions
+from mlip_course.benchmark import (errors, pin, recheck, reload, run_kind, stored_predictions,
+                                   training_record)
+from mlip_course.train import fit
 
-from .test_train import cu_frames
+from .test_train import cu_frames, small_model
 
 
 def test_run_kind_saves_what_recheck_reproduces(tmp_path):
@@ -19,6 +21,7 @@ def test_run_kind_saves_what_recheck_reproduces(tmp_path):
     assert json.loads((out / "metrics.json").read_text())["force_rmse_mev_per_ang"] == \
         pytest.approx(metrics["force_rmse_mev_per_ang"])
     assert metrics["us_per_atom_step_64"] > 0 and metrics["us_per_atom_step_4096"] > 0
+    assert 0 < metrics["train_force_rmse_mev_per_ang"] and "stopped_by" not in metrics  # closed form
     again = recheck("snap", split.test, root=tmp_path)
     for key, value in again.items():
         assert value == pytest.approx(metrics[key], rel=1e-6)
@@ -28,6 +31,15 @@ def test_run_kind_saves_what_recheck_reproduces(tmp_path):
                         forces=stored["forces"].astype(np.float32))
     with pytest.raises(AssertionError, match="differently"):
         recheck("snap", split.test, root=tmp_path)
+
+
+def test_training_record_of_a_torch_model_says_how_training_stopped():
+    frames = cu_frames(4, 5)
+    model = small_model()
+    fit(model, frames, frames[:1], progress=False, epochs=3, patience=10, device="cpu")
+    record = training_record(model, frames, every=2)
+    assert record["epochs"] == 3 and record["stopped_by"] == "epochs"
+    assert 1 <= record["best_epoch"] <= 3 and record["train_force_rmse_mev_per_ang"] > 0
 
 
 def test_errors_are_zero_for_perfect_predictions():
