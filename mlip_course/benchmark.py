@@ -74,7 +74,7 @@ def training_record(model, train_frames: Sequence[Atoms], every: int = 4) -> dic
     if history:
         record.update(epochs=len(history["valid"]),
                       best_epoch=int(np.argmin(history["valid"])) + 1,
-                      stopped_by=history["stopped_by"][0])
+                      stopped_by=history["stopped_by"])
     return record
 
 

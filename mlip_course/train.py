@@ -61,7 +61,7 @@ def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | 
           epochs: int = 100, lr: float = 3e-3, batch_size: int = 4, force_weight: float = 1.0,
           patience: int = 20, seed: int = 0, progress: bool = True,
           device: str | None = None, max_seconds: float | None = None
-          ) -> dict[str, list]:
+          ) -> dict:
     """Fit ``model`` in place; return the history of training and validation losses.
 
     Stops after ``epochs``, after ``patience`` epochs without a better validation loss, or
@@ -78,7 +78,7 @@ def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | 
     valid = list(valid_frames) if valid_frames else list(train_frames)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=patience // 3)
-    history: dict[str, list] = {"train": [], "valid": [], "stopped_by": ["epochs"]}
+    history: dict = {"train": [], "valid": [], "stopped_by": "epochs"}
     best, best_state, waited = np.inf, copy.deepcopy(model.state_dict()), 0
     from tqdm.auto import tqdm
 
@@ -103,10 +103,10 @@ def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | 
         else:
             waited += 1
             if waited >= patience:
-                history["stopped_by"] = ["patience"]
+                history["stopped_by"] = "patience"
                 break
         if max_seconds is not None and time.time() - started > max_seconds:
-            history["stopped_by"] = ["time"]
+            history["stopped_by"] = "time"
             break
     model.load_state_dict(best_state)
     return history

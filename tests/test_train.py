@@ -58,7 +58,7 @@ def test_training_lowers_errors_and_the_model_round_trips(tmp_path):
                     force_weight=1.0, patience=40, progress=False, device="cpu")
     after = evaluate(model, test_set)
     assert min(history["valid"]) < 0.5 * history["valid"][0]
-    assert history["stopped_by"] == ["epochs"] and len(history["valid"]) == 10
+    assert history["stopped_by"] == "epochs" and len(history["valid"]) == 10
     assert after["force_rmse_mev_per_ang"] < 0.5 * before["force_rmse_mev_per_ang"]
     assert n_parameters(model) > 0
     loaded = load(save(model, tmp_path / "bpnn"))
