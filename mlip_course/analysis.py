@@ -343,3 +343,12 @@ def first_collapse(frames: Sequence[Atoms], min_distance: float = 1.5) -> int | 
         if len(neighbour_list("i", atoms, min_distance)):
             return k
     return None
+
+
+def stop_if_collapsed(frames: Sequence[Atoms], what: str, advice: str,
+                      min_distance: float = 1.5) -> None:
+    """For MD scripts: end the run (``SystemExit`` naming ``what``, the first collapsed
+    snapshot and ``advice``) when two atoms came closer than ``min_distance`` A."""
+    k = first_collapse(frames, min_distance)
+    if k is not None:
+        raise SystemExit(f"{what}: atoms collapsed at snapshot {k}; {advice}")

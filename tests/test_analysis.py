@@ -100,6 +100,11 @@ def test_first_collapse_finds_the_first_overlapping_pair():
     bad.positions[1] = bad.positions[0] + [0.5, 0.0, 0.0]
     assert first_collapse([good, good]) is None
     assert first_collapse([good, bad, good]) == 1
+    from mlip_course.analysis import stop_if_collapsed
+
+    stop_if_collapsed([good], "run", "fix it")
+    with pytest.raises(SystemExit, match="run: atoms collapsed at snapshot 1; fix it"):
+        stop_if_collapsed([good, bad], "run", "fix it")
 
 
 def test_arrhenius_extrapolation_with_errors():

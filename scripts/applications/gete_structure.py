@@ -30,7 +30,7 @@ from ase.io import read, write
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import results
-from mlip_course.analysis import first_collapse
+from mlip_course.analysis import stop_if_collapsed
 from mlip_course.benchmark import pin, reload
 from mlip_course.calculator import as_calculator
 from mlip_course.data import frames
@@ -65,10 +65,8 @@ def calculator(kind, core=False):
 
 def check(snaps, what):
     """Stop when a run fell into a hole of the potential (two atoms closer than 1.5 A)."""
-    k = first_collapse(snaps, 1.5)
-    if k is not None:
-        raise SystemExit(f"{what}: atoms collapsed at snapshot {k}; this model is not stable "
-                         "there. Choose another --big-model or a lower temperature.")
+    stop_if_collapsed(snaps, what, "this model is not stable there. Choose another "
+                      "--big-model or a lower temperature.")
 
 
 def stage(name, run):

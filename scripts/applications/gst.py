@@ -33,7 +33,7 @@ from ase.io import read, write
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import results
-from mlip_course.analysis import first_collapse
+from mlip_course.analysis import first_collapse, stop_if_collapsed
 from mlip_course.calculator import as_calculator
 from mlip_course.data import candidates, frames
 from mlip_course.data import load as load_data
@@ -70,7 +70,6 @@ stages = results.Progress(STUDY, "stages.json")
 out = stages.dir
 gete, gst = load_data("gete"), load_data("gst")
 train, valid = gete.train + gst.train, gete.valid + gst.valid
-model_dir = out / args.model
 KINDS = [args.model] + [k for k in args.screen if k != args.model]
 
 
@@ -129,7 +128,7 @@ def closest_pair(atoms):
 
 
 def eos():
-    model = as_predictor(load(model_dir))
+    model = as_predictor(load(out / args.model))
     rows = []
     for atoms in frames("gst_eos"):
         e_model, _ = model.predict(atoms)
@@ -143,10 +142,7 @@ def eos():
 
 def check(snaps, what):
     """Stop when the run fell into a hole of the potential (two atoms closer than 1.5 A)."""
-    k = first_collapse(snaps, 1.5)
-    if k is not None:
-        raise SystemExit(f"{what}: atoms collapsed at snapshot {k}; the model is not stable "
-                         "there. Choose another --model.")
+    stop_if_collapsed(snaps, what, "the model is not stable there. Choose another --model.")
 
 
 def amorphous():
