@@ -66,7 +66,8 @@ def training_record(model, train_frames: Sequence[Atoms], every: int = 4) -> dic
     """How training went: the force RMSE on every ``every``-th training frame (against the
     test error: a model that cannot fit its own training data is short of capacity, one that
     fits it far better than the test is short of data) and, for the torch loop, the epochs run,
-    the best epoch and what stopped it ("epochs", "patience" or "time")."""
+    the best epoch, what stopped it ("epochs", "patience" or "time") and the validation loss
+    after each epoch with its wall time (``curve``: the plot of how training went)."""
     seen = list(train_frames)[::every]
     record = {"train_force_rmse_mev_per_ang": errors(predictions(model, seen), seen)[
         "force_rmse_mev_per_ang"]}
@@ -74,7 +75,9 @@ def training_record(model, train_frames: Sequence[Atoms], every: int = 4) -> dic
     if history:
         record.update(epochs=len(history["valid"]),
                       best_epoch=int(np.argmin(history["valid"])) + 1,
-                      stopped_by=history["stopped_by"])
+                      stopped_by=history["stopped_by"],
+                      curve={"seconds": history.get("seconds", []),
+                             "valid_loss": [float(f"{v:.6g}") for v in history["valid"]]})
     return record
 
 

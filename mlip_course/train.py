@@ -66,7 +66,8 @@ def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | 
 
     Stops after ``epochs``, after ``patience`` epochs without a better validation loss, or
     once ``max_seconds`` have passed (the best weights so far are kept in every case);
-    ``history["stopped_by"]`` says which ("epochs", "patience" or "time")."""
+    ``history["stopped_by"]`` says which ("epochs", "patience" or "time"); ``history["seconds"]``
+    is the wall time at the end of each epoch."""
     started = time.time()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -78,7 +79,7 @@ def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | 
     valid = list(valid_frames) if valid_frames else list(train_frames)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=patience // 3)
-    history: dict = {"train": [], "valid": [], "stopped_by": "epochs"}
+    history: dict = {"train": [], "valid": [], "seconds": [], "stopped_by": "epochs"}
     best, best_state, waited = np.inf, copy.deepcopy(model.state_dict()), 0
     from tqdm.auto import tqdm
 
@@ -97,6 +98,7 @@ def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | 
         sched.step(v)
         history["train"].append(running / len(train_frames))
         history["valid"].append(v)
+        history["seconds"].append(round(time.time() - started, 2))
         bar.set_postfix(train=f"{history['train'][-1]:.3g}", valid=f"{v:.3g}")
         if v < best:
             best, best_state, waited = v, copy.deepcopy(model.state_dict()), 0

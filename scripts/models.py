@@ -6,8 +6,11 @@ inference at 64 and 4096 atoms, saves the model and its test predictions into
 results/models/<kind>/, then learning curves for three families, and results/models/results.json
 with provenance. Resumable: the split is recorded (frame hashes) in results/models/split.json
 and reused, and a kind whose metrics.json exists is skipped; delete results/models to start anew.
-Several hours on 2 busy cores (each network stops at --max-minutes).
+Several hours on 2 busy cores (each network stops at --max-minutes). --long KIND=MINUTES
+trains KIND once more with a longer cap (results/models/long/KIND/, model kept): what the
+budget buys, shown beside the equal-budget table.
 Usage: python scripts/models.py [--kinds bpnn mtp ...] [--max-minutes 15] [--no-curves]
+                                [--long dimenet=60]
        python scripts/models.py --retime gap   (re-measure inference cost only)
 """
 
@@ -36,6 +39,8 @@ parser.add_argument("--no-curves", action="store_true")
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--note", default="2 CPU cores shared with CP2K labelling (nice 19)",
                     help="where and how it ran, stored with the results")
+parser.add_argument("--long", nargs="*", default=[], metavar="KIND=MINUTES",
+                    help="also train KIND with a cap of MINUTES (a budget study)")
 parser.add_argument("--retime", nargs="+", default=[], choices=sorted(DEFAULTS),
                     help="only re-measure the inference cost of these saved models")
 args = parser.parse_args()
@@ -85,13 +90,24 @@ if not args.no_curves and not args.retime:
                          max_seconds=60 * args.max_minutes / 2, time_inference=False)
             print(f"curve {kind} {frac}: F {m['force_rmse_mev_per_ang']:.0f}", flush=True)
 
+for item in args.long if not args.retime else []:
+    kind, minutes = item.split("=")
+    where = out / "long" / kind
+    if done(where / "metrics.json"):
+        continue
+    m = run_kind(kind, split, where, seed=args.seed, max_seconds=60 * float(minutes),
+                 time_inference=False, keep_model=True)
+    print(f"long {kind} ({minutes} min): F {m['force_rmse_mev_per_ang']:.0f}", flush=True)
+
 rows = {p.parent.name: json.loads(p.read_text()) for p in sorted(out.glob("*/metrics.json"))}
 for kind, m in rows.items():
     m["family"] = family(kind)
 curves = {p.parent.name: json.loads(p.read_text())
           for p in sorted((out / "curves").glob("*/metrics.json"))}
-total = sum(m["wall_s"] for m in [*rows.values(), *curves.values()])
-results.save(STUDY, {"split": hashes, "rows": rows, "curves": curves,
+long = {p.parent.name: json.loads(p.read_text())
+        for p in sorted((out / "long").glob("*/metrics.json"))}
+total = sum(m["wall_s"] for m in [*rows.values(), *curves.values(), *long.values()])
+results.save(STUDY, {"split": hashes, "rows": rows, "curves": curves, "long": long,
                      "max_minutes": args.max_minutes, "total_wall_s": round(total, 1),
                      "machine": args.note},
              started=started,

@@ -40,6 +40,9 @@ def test_training_record_of_a_torch_model_says_how_training_stopped():
     record = training_record(model, frames, every=2)
     assert record["epochs"] == 3 and record["stopped_by"] == "epochs"
     assert 1 <= record["best_epoch"] <= 3 and record["train_force_rmse_mev_per_ang"] > 0
+    curve = record["curve"]
+    assert len(curve["seconds"]) == len(curve["valid_loss"]) == 3
+    assert np.all(np.diff(curve["seconds"]) >= 0) and min(curve["valid_loss"]) > 0
 
 
 def test_errors_are_zero_for_perfect_predictions():

@@ -59,6 +59,7 @@ def test_training_lowers_errors_and_the_model_round_trips(tmp_path):
     after = evaluate(model, test_set)
     assert min(history["valid"]) < 0.5 * history["valid"][0]
     assert history["stopped_by"] == "epochs" and len(history["valid"]) == 10
+    assert len(history["seconds"]) == 10 and history["seconds"][-1] >= history["seconds"][0]
     assert after["force_rmse_mev_per_ang"] < 0.5 * before["force_rmse_mev_per_ang"]
     assert n_parameters(model) > 0
     loaded = load(save(model, tmp_path / "bpnn"))

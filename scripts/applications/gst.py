@@ -8,7 +8,7 @@ Stages (resumable: a finished stage is recorded in stages.json and skipped):
   screen     every trained kind runs 0.4 ps of Langevin MD at 1100 K on the 504-atom start
              below (with its core): the step at which two atoms first come closer than 1.5 A,
              if they do, and the closest pair met. Only a kind that survives goes on.
-  eos        the model's energy at every geometry of data/gst_eos (6 crystals x 7 volumes,
+  eos        the model's energy at every geometry of data/gst_eos (6 crystals x 9 volumes,
              never trained on), saved beside the DFT energies; the notebook fits both.
   amorphous  Ge2Sb2Te5: a 63-atom Ge14Sb14Te35 liquid geometry of data/gst replicated 2x2x2
              (504 atoms, 32.3 A^3/atom), the model + a ZBL core per element pair (switched on
