@@ -45,6 +45,14 @@ def test_training_record_of_a_torch_model_says_how_training_stopped():
     assert np.all(np.diff(curve["seconds"]) >= 0) and min(curve["valid_loss"]) > 0
 
 
+def test_the_time_cap_reaches_every_torch_model(tmp_path):
+    # DimeNet++ (a PyG model) once missed the cap of scripts/models.py --max-minutes
+    split = SimpleNamespace(train=cu_frames(2, 1), valid=cu_frames(1, 2), test=cu_frames(1, 3))
+    m = run_kind("dimenet", split, tmp_path / "dimenet", max_seconds=1e-3, time_inference=False,
+                 overrides={"width": 8, "blocks": 1})
+    assert m["stopped_by"] == "time" and m["epochs"] == 1
+
+
 def test_errors_are_zero_for_perfect_predictions():
     frames = cu_frames(2, 4)
     perfect = {"energy": np.array([a.get_potential_energy() for a in frames]),
