@@ -1,4 +1,4 @@
-"""Ge-Sb-Te with one course model: Sb-Te E-V curves, the convex hull and amorphous GST225.
+"""Ge-Sb-Te with one course model: E-V curves, convex hull, GST225 and Sb-rich Sb-Te glasses.
 
 Stages (resumable: a finished stage is recorded in stages.json and skipped):
   model:K    train model kind K (--model, then each --screen kind) on the training splits of
@@ -10,13 +10,14 @@ Stages (resumable: a finished stage is recorded in stages.json and skipped):
              if they do, and the closest pair met. Only a kind that survives goes on.
   eos        the model's energy at every geometry of data/gst_eos (6 crystals x 9 volumes,
              never trained on), saved beside the DFT energies; the notebook fits both.
-  amorphous  Ge2Sb2Te5: a 63-atom Ge14Sb14Te35 liquid geometry of data/gst replicated 2x2x2
-             (504 atoms, 32.3 A^3/atom), the model + a ZBL core per element pair (switched on
-             below the shortest distance of that pair in the training data): 1100 K for
-             --melt-ps, 1000 K for --liquid-ps (snapshots), quench 1000 -> 300 K in 50 K
-             stages of 1 ps (~50 K/ps), 300 K for --glass-ps (snapshots every 0.1 ps).
-Writes results/applications/gst/: <model>/ (weights), eos.json, liquid504.xyz,
-amorphous504.xyz, stages.json and results.json (settings, wall times, provenance).
+  glass:G    for G in GLASSES: a 63- or 64-atom liquid geometry of data/gst replicated 2x2x2
+             (Ge14Sb14Te35 -> 504-atom GST225; Sb42Te22 -> 512-atom Sb-rich Sb66Te34, the
+             Sb-Te side of review 000 Fig. 5C), the model + a ZBL core per element pair
+             (switched on below the shortest distance of that pair in the training data):
+             1100 K for --melt-ps, 1000 K for --liquid-ps (snapshots), quench 1000 -> 300 K in
+             50 K stages of 1 ps (~50 K/ps), 300 K for --glass-ps (snapshots every 0.1 ps).
+Writes results/applications/gst/: <model>/ (weights), eos.json, liquid_<G>.xyz,
+amorphous_<G>.xyz, stages.json and results.json (settings, wall times, provenance).
 Usage: python scripts/applications/gst.py [--model tnet] [--screen ace] [--quick]
 """
 
@@ -44,7 +45,8 @@ from mlip_course.train import (_species, as_predictor, build, errors, fit, load,
 
 STUDY = "applications/gst"
 DATASETS = ("gete", "gete_aimd", "gst", "gst_eos")
-START = ("gst_liquid_1100K", 0)         # (candidate group of data/gst, index): Ge14Sb14Te35
+# (candidate group of data/gst, index) of each glass's start: Ge14Sb14Te35 and Sb42Te22
+GLASSES = {"gst225": ("gst_liquid_1100K", 0), "sb66te34": ("sbte_liquid_1100K", 0)}
 EVERY = 50                              # snapshot every 50 steps = 0.1 ps
 
 parser = argparse.ArgumentParser(description=__doc__,
@@ -99,8 +101,9 @@ def with_core(kind):
     return as_calculator(WithCoreRepulsion.from_data(as_predictor(load(out / kind)), train))
 
 
-def start():
-    return candidates("gst", START[0])[START[1]].repeat((2, 2, 2))
+def start(glass="gst225"):
+    group, index = GLASSES[glass]
+    return candidates("gst", group)[index].repeat((2, 2, 2))
 
 
 def screen():
@@ -145,25 +148,25 @@ def check(snaps, what):
     stop_if_collapsed(snaps, what, "the model is not stable there. Choose another --model.")
 
 
-def amorphous():
+def amorphous(glass):
     calc = with_core(args.model)
-    atoms = start()
+    atoms = start(glass)
     steps = lambda ps: max(EVERY, int(round(ps * 500)))            # 2 fs steps
     check(sample_nvt(atoms, calc, 1100.0, steps(args.melt_ps), EVERY, seed=1), "melt 1100 K")
     liquid = sample_nvt(atoms, calc, 1000.0, steps(args.liquid_ps), EVERY, seed=2,
                         init_velocities=False)
     check(liquid, "liquid 1000 K")
-    write(out / "liquid504.xyz", liquid, format="extxyz")
+    write(out / f"liquid_{glass}.xyz", liquid, format="extxyz")
     temps = np.arange(950.0, 299.0, -50.0)
     for k, temp in enumerate(temps):                                # 1 ps each
         check(sample_nvt(atoms, calc, float(temp), steps(pick_ps(1.0)), EVERY, seed=10 + k,
                          init_velocities=False), f"quench {temp:.0f} K")
-    glass = sample_nvt(atoms, calc, 300.0, steps(args.glass_ps), EVERY, seed=40,
+    snaps = sample_nvt(atoms, calc, 300.0, steps(args.glass_ps), EVERY, seed=40,
                        init_velocities=False)
-    check(glass, "glass 300 K")
-    write(out / "amorphous504.xyz", glass, format="extxyz")
+    check(snaps, "glass 300 K")
+    write(out / f"amorphous_{glass}.xyz", snaps, format="extxyz")
     return {"atoms": len(atoms), "formula": atoms.get_chemical_formula(),
-            "start": f"data/gst candidates {START[0]}[{START[1]}] x 2x2x2",
+            "start": f"data/gst candidates {GLASSES[glass][0]}[{GLASSES[glass][1]}] x 2x2x2",
             "core": "ZBL per element pair, switched on over 0.8 A, ending 0.1 A below the "
                     "pair's shortest distance in the training frames",
             "melt": f"1100 K, {args.melt_ps} ps", "liquid": f"1000 K, {args.liquid_ps} ps",
@@ -179,7 +182,8 @@ for kind in KINDS:
     stage(f"model:{kind}", lambda: train_model(kind))
 stage("screen", screen)
 stage("eos", eos)
-stage("amorphous", amorphous)
+for name in GLASSES:
+    stage(f"glass:{name}", lambda: amorphous(name))
 if args.quick:
     raise SystemExit(f"smoke test finished in {time.time() - started:.0f} s; its files are in "
                      f"{out} (not a result: delete them)")
