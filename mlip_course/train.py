@@ -270,7 +270,7 @@ DEFAULTS = {
     "rff": {"model": {"r_cut": 5.0, "n_basis": 300}, "train": {}},
     "gap": {"model": {"r_cut": 5.0}, "train": {}},
     "mace": {"model": {"r_cut": 5.0, "channels": 16, "max_l": 1, "correlation": 2,
-                       "max_ell": 2, "epochs": 12}, "train": {}},
+                       "max_ell": 2, "epochs": 64}, "train": {}},
     "chgnet": {"model": {"epochs": 6}, "train": {}},
 }
 #: Quick mode (MLIP_COURSE_QUICK=1): tiny versions that only show the pipeline works.

@@ -109,3 +109,17 @@ def test_bond_triplets_and_self_images():
     model = build("dimenet", ["Cu"], r_cut=4.0, **QUICK_OVERRIDES["dimenet"])
     with pytest.raises(ValueError, match="own periodic image"):
         energy_and_forces(model, bulk("Cu", "fcc", a=3.61))
+
+
+def test_mace_uses_its_stage_two_model_when_training_wrote_one(tmp_path):
+    from mlip_course.models.mace_model import MACEModel
+
+    model = MACEModel(["Cu"])
+    model.folder = tmp_path
+    with pytest.raises(RuntimeError, match="not fitted"):
+        model._model_file()
+    (tmp_path / "mace.model").write_bytes(b"")
+    assert model._model_file().name == "mace.model"
+    (tmp_path / "mace_stagetwo.model").write_bytes(b"")
+    assert model._model_file().name == "mace_stagetwo.model"
+    assert "--swa" in model.command() and "--start_swa=48" in model.command()

@@ -3,8 +3,10 @@
 The library example of the equivariant family: higher-body-order equivariant messages (here
 correlation order 2, tensors up to L=1). No foundation model is downloaded: the network starts
 from random weights and sees only our data. The defaults are small (16 channels, correlation
-order 2, spherical harmonics to l = 2, 12 epochs) so that training fits in ~20 min on two CPU
-cores; MACE's published settings are several times larger. The saved ``.model`` file is mace-torch's own
+order 2, spherical harmonics to l = 2, 64 epochs: ~11 min for 185 GeTe frames on two CPU cores);
+MACE's published settings are several times larger. As in MACE's own recipes, the weights are
+averaged (EMA) and the last quarter of the epochs is "stage two": a lower learning rate with the
+energy weighted 1000x, which fixes the energies the force-dominated first stage leaves loose. The saved ``.model`` file is mace-torch's own
 format (a pickled module, loaded by its ``MACECalculator``).
 """
 
@@ -34,7 +36,7 @@ class MACEModel:
 
     def __init__(self, species: Sequence[str], r_cut: float = 5.0, channels: int = 16,
                  max_l: int = 1, correlation: int = 2, max_ell: int = 2, interactions: int = 2,
-                 epochs: int = 12, batch_size: int = 4, lr: float = 0.01,
+                 epochs: int = 64, batch_size: int = 4, lr: float = 0.01,
                  forces_weight: float = 100.0, seed: int = 0):
         self.config = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         self.config["species"] = list(species)
@@ -44,6 +46,7 @@ class MACEModel:
 
     def command(self, epochs: int | None = None) -> list[str]:
         c = self.config
+        epochs = epochs or c["epochs"]
         return [program("mace_run_train", "mace-torch"), "--name=mace",
                 "--train_file=train.xyz", "--valid_file=valid.xyz", "--E0s=average",
                 "--energy_key=REF_energy", "--forces_key=REF_forces", "--model=MACE",
@@ -53,7 +56,8 @@ class MACEModel:
                 f"--r_max={c['r_cut']}", f"--batch_size={c['batch_size']}",
                 f"--valid_batch_size={c['batch_size']}", f"--lr={c['lr']}",
                 f"--forces_weight={c['forces_weight']}", "--energy_weight=1.0",
-                f"--max_num_epochs={epochs or c['epochs']}", f"--seed={c['seed']}",
+                f"--max_num_epochs={epochs}", f"--seed={c['seed']}",
+                "--ema", "--ema_decay=0.99", "--swa", f"--start_swa={max(1, 3 * epochs // 4)}",
                 "--device=cpu", "--default_dtype=float64", "--eval_interval=1",
                 "--patience=20", "--restart_latest"]
 
@@ -69,9 +73,11 @@ class MACEModel:
         return self
 
     def _model_file(self) -> Path:
-        if self.folder is None or not (self.folder / "mace.model").exists():
-            raise RuntimeError("The model is not fitted; call fit(frames) first.")
-        return self.folder / "mace.model"
+        """The stage-two model when training wrote one (a saved model is always mace.model)."""
+        for name in ("mace_stagetwo.model", "mace.model"):
+            if self.folder is not None and (self.folder / name).exists():
+                return self.folder / name
+        raise RuntimeError("The model is not fitted; call fit(frames) first.")
 
     def calculator(self):
         if self._calc is None:
