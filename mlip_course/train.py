@@ -271,7 +271,7 @@ DEFAULTS = {
     "gap": {"model": {"r_cut": 5.0}, "train": {}},
     "mace": {"model": {"r_cut": 5.0, "channels": 16, "max_l": 1, "correlation": 2,
                        "max_ell": 2, "epochs": 64}, "train": {}},
-    "chgnet": {"model": {"epochs": 6}, "train": {}},
+    "chgnet": {"model": {"epochs": 30}, "train": {}},
 }
 #: Quick mode (MLIP_COURSE_QUICK=1): tiny versions that only show the pipeline works.
 QUICK = {"mace": {"epochs": 2, "channels": 8, "max_l": 0, "correlation": 2, "max_ell": 1},

@@ -67,7 +67,7 @@ class CHGNetFineTuned:
     #: fine-tuned: the last atom convolution and the readout (~50k of 413k weights)
     trainable = ("atom_conv_layers.3.", "readout_norm.", "mlp.")
 
-    def __init__(self, species: Sequence[str], epochs: int = 6, lr: float = 1e-3,
+    def __init__(self, species: Sequence[str], epochs: int = 30, lr: float = 1e-3,
                  batch_size: int = 4, force_weight: float = 1.0, seed: int = 0,
                  start: str = "pretrained", layers: str = "last"):
         if start not in ("pretrained", "scratch") or layers not in ("last", "all"):
