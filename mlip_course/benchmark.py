@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
 from ase import Atoms
 
 from . import results
@@ -77,7 +76,7 @@ def training_record(model, train_frames: Sequence[Atoms], every: int = 4) -> dic
         record.update(epochs=len(history["valid"]),
                       best_epoch=int(np.argmin(history["valid"])) + 1,
                       stopped_by=history["stopped_by"],
-                      curve={"seconds": history.get("seconds", []),
+                      curve={"seconds": history["seconds"],
                              "valid_loss": [float(f"{v:.6g}") for v in history["valid"]]})
     return record
 
@@ -100,9 +99,7 @@ def run_kind(kind: str, split, out: Path, *, seed: int = 0, fraction: float = 1.
         train_frames = [train_frames[k] for k in take]
     species = _species(list(split.train) + list(split.test))
     model = build(kind, species, seed=seed, **(overrides or {}))
-    # the cap applies to every model of the course's torch loop (not to the library programs)
-    capped = max_seconds and isinstance(model, torch.nn.Module)
-    options = {"max_seconds": max_seconds} if capped else {}
+    options = {"max_seconds": max_seconds} if max_seconds else {}   # fit(): torch loop only
     seconds = fit(model, train_frames, split.valid, seed=seed, progress=False, **options)
     pred = predictions(model, split.test)          # once: for the metrics and the file
     metrics = {"model": kind, "family": family(kind), "fraction": fraction,

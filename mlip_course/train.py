@@ -290,7 +290,10 @@ def build(kind: str, species: Sequence[str], seed: int = 0, quick_mode: bool = F
 
 def fit(model, fit_frames: Sequence[Atoms], valid: Sequence[Atoms] | None = None, *,
         seed: int = 0, quick_mode: bool = False, progress: bool = True, **options) -> float:
-    """Train any course model (torch loop, closed form or library program); returns seconds."""
+    """Train any course model (torch loop, closed form or library program); returns seconds.
+
+    ``options`` (e.g. ``max_seconds``, ``epochs``) override :func:`train`'s defaults for the
+    torch models; the closed-form and library models have no use for them and ignore them."""
     started = time.time()
     if isinstance(model, torch.nn.Module):
         opts = {**DEFAULTS.get(model.kind, {"train": _NET})["train"], **options}

@@ -99,13 +99,16 @@ for item in args.long if not args.retime else []:
                  time_inference=False, keep_model=True)
     print(f"long {kind} ({minutes} min): F {m['force_rmse_mev_per_ang']:.0f}", flush=True)
 
-rows = {p.parent.name: json.loads(p.read_text()) for p in sorted(out.glob("*/metrics.json"))}
+
+
+def collected(folder: Path) -> dict:
+    """The metrics.json of every run below ``folder``, by run name."""
+    return {p.parent.name: json.loads(p.read_text()) for p in sorted(folder.glob("*/metrics.json"))}
+
+
+rows, curves, long = collected(out), collected(out / "curves"), collected(out / "long")
 for kind, m in rows.items():
     m["family"] = family(kind)
-curves = {p.parent.name: json.loads(p.read_text())
-          for p in sorted((out / "curves").glob("*/metrics.json"))}
-long = {p.parent.name: json.loads(p.read_text())
-        for p in sorted((out / "long").glob("*/metrics.json"))}
 total = sum(m["wall_s"] for m in [*rows.values(), *curves.values(), *long.values()])
 results.save(STUDY, {"split": hashes, "rows": rows, "curves": curves, "long": long,
                      "max_minutes": args.max_minutes, "total_wall_s": round(total, 1),

@@ -6,8 +6,9 @@ from random weights and sees only our data. The defaults are small (16 channels,
 order 2, spherical harmonics to l = 2, 64 epochs: ~11 min for 185 GeTe frames on two CPU cores);
 MACE's published settings are several times larger. As in MACE's own recipes, the weights are
 averaged (EMA) and the last quarter of the epochs is "stage two": a lower learning rate with the
-energy weighted 1000x, which fixes the energies the force-dominated first stage leaves loose. The saved ``.model`` file is mace-torch's own
-format (a pickled module, loaded by its ``MACECalculator``).
+energy weighted 1000x, which fixes the energies the force-dominated first stage leaves loose.
+The saved ``.model`` file is mace-torch's own format (a pickled module, loaded by its
+``MACECalculator``).
 """
 
 from __future__ import annotations
