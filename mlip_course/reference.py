@@ -6,11 +6,15 @@ The quantum-mechanical reference of every Ge-Sb-Te dataset is CP2K (Quickstep, G
 - plane-wave cutoff 300 Ry, relative cutoff 50 Ry, 4 multigrids, EPS_DEFAULT 1e-12;
 - diagonalisation with Fermi-Dirac smearing at 1000 K, Broyden mixing (alpha 0.2),
   ADDED_MOS = 1.5 x number of atoms, SCF to 1e-6;
-- Gamma point only, so cells must hold >= ~60 atoms;
+- a 2 x 2 x 2 Monkhorst-Pack k-point mesh on the ~12 A cells (Gamma alone is not enough even at
+  64 atoms: measured on a liquid GeTe frame, its forces are 0.14 eV/A RMS from the 3 x 3 x 3
+  result and 2 x 2 x 2 only 0.02; on a crystal far worse; ``scripts/data/kpoints.py``); the
+  Gamma point alone (``kpoints=None``) for isolated molecules and clusters in a box, and
+  for the datasets labelled before the mesh was measured (``recipes.SETTINGS``);
 - analytical stress tensor.
 
-These settings converged in 15-19 SCF steps on 64-atom GeTe cells and take 1.5-2.5 min per
-frame on 2 cores. The energy is CP2K's total FORCE_EVAL energy (the Mermin free energy with
+These settings converged in 15-19 SCF steps on 64-atom GeTe cells and take about 4 min per
+frame on 2 idle cores (1.5 min at the Gamma point). The energy is CP2K's total FORCE_EVAL energy (the Mermin free energy with
 smearing, consistent with the forces). Units are converted to eV, eV/A and eV/A^3 on parsing.
 
 :func:`emt_toy` is ASE's EMT, an effective-medium model for Cu/Ag/Au/Ni/Pd/Pt/Al. It is only a
@@ -72,6 +76,7 @@ class CP2KSettings:
     added_mos_per_atom: float = 1.5
     stress: bool = True
     periodic: bool = True            # False: an isolated molecule (wavelet Poisson solver)
+    kpoints: tuple[int, int, int] | None = (2, 2, 2)    # Monkhorst-Pack mesh; None: Gamma only
     nproc: int = 2
 
     def added_mos(self, natoms: int) -> int:
@@ -90,7 +95,7 @@ def cp2k_version(binary: str = CP2K_BINARY) -> str:
 def _cell_block(atoms: Atoms, periodic: bool = True) -> str:
     if periodic and not atoms.pbc.all():
         raise ValueError(
-            "The course's CP2K setup is periodic (Gamma point); put the structure in a box "
+            "The course's CP2K setup is periodic; put the structure in a box "
             "with vacuum (atoms.center(vacuum=...); atoms.pbc = True) first, or use "
             "CP2KSettings(periodic=False) for an isolated molecule."
         )
@@ -126,6 +131,16 @@ def _kind_blocks(atoms: Atoms, settings: CP2KSettings) -> str:
         rows += [f"    &KIND {symbol}", f"      BASIS_SET {settings.basis}",
                  f"      POTENTIAL {settings.potentials[symbol]}", "    &END KIND"]
     return "\n".join(rows)
+
+
+def _kpoints_block(settings: CP2KSettings) -> str:
+    if not settings.periodic or settings.kpoints is None:
+        return ""
+    mesh = " ".join(str(int(n)) for n in settings.kpoints)
+    return f"""
+    &KPOINTS
+      SCHEME MONKHORST-PACK {mesh}
+    &END KPOINTS"""
 
 
 def _poisson_block(settings: CP2KSettings) -> str:
@@ -177,7 +192,7 @@ def dft_block(natoms: int, settings: CP2KSettings) -> str:
     &XC
       &XC_FUNCTIONAL {s.xc}
       &END XC_FUNCTIONAL
-    &END XC
+    &END XC{_kpoints_block(s)}
   &END DFT"""
 
 

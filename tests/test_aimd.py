@@ -14,7 +14,8 @@ FIX = Path(__file__).parent / "fixtures"
 
 def test_md_input_sections():
     start = read(FIX / "aimd_start.xyz")
-    text = aimd.md_input(start, CP2KSettings(nproc=1), aimd.MDSettings(chunk_steps=2), 2)
+    gamma = CP2KSettings(nproc=1, kpoints=None)         # the fixture ran at the Gamma point
+    text = aimd.md_input(start, gamma, aimd.MDSettings(chunk_steps=2), 2)
     for needle in ("RUN_TYPE MD", "ENSEMBLE NVT", "STEPS 2", "TIMESTEP [fs] 2", "TYPE CSVR",
                    "TEMPERATURE [K] 1000", "EXTRAPOLATION ASPC", "&FORCES", "&XC_FUNCTIONAL PBE"):
         assert needle in text, needle

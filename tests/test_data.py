@@ -244,3 +244,30 @@ def test_active_learning_group_reads_a_committed_trajectory(tmp_path, monkeypatc
     np.testing.assert_allclose(frames[2].positions, traj[6].positions)
     with pytest.raises(FileNotFoundError, match="results/none.xyz is missing"):
         from_trajectory("results/none.xyz", 3)(0)
+
+
+def test_relabel_keeps_geometries_and_resumes(toy_root, monkeypatch):
+    build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None)
+    shipped = data.frames("toy", toy_root)
+    seen = []
+
+    def shifted(atoms, workdir, settings=None, **kw):      # "new settings": energies shifted
+        seen.append(settings)
+        out = _fake_cp2k(atoms, workdir)
+        return label(out, out.get_potential_energy() - 1.0, out.get_forces(), cp2k_wall_s=0.2,
+                     cp2k_scf_steps=2, **{k: v for k, v in atoms.info.items()})
+
+    monkeypatch.setattr(build_mod, "run_cp2k", shifted)
+    assert build_mod.relabel("toy", n=4, root=toy_root, log=lambda m: None) == 4
+    assert seen[0].kpoints == (2, 2, 2)                     # the current reference by default
+    assert build_mod.relabel("toy", root=toy_root, log=lambda m: None) == len(shipped) - 4
+    assert build_mod.relabel("toy", root=toy_root, log=lambda m: None) == 0
+    new = data.frames("relabel/toy", toy_root)
+    assert [a.info["candidate_id"] for a in new] == [a.info["candidate_id"] for a in shipped]
+    for old, again in zip(shipped, new):
+        np.testing.assert_allclose(again.positions, old.positions)
+        assert again.info["origin"] == old.info["origin"] and again.info["cp2k_scf_steps"] == 2
+        assert again.get_potential_energy() == pytest.approx(old.get_potential_energy() - 1.0)
+    assert data.frames("toy", toy_root)[0].info["cp2k_scf_steps"] == 1    # shipped untouched
+    assert data.manifest("relabel/toy", toy_root)["reference"]["settings"]["kpoints"] == [2, 2, 2]
+    assert "relabel" not in data.available(toy_root)

@@ -21,15 +21,18 @@ def test_input_holds_the_documented_settings():
     for needle in ("&XC_FUNCTIONAL PBE", "BASIS_SET DZVP-MOLOPT-SR-GTH", "POTENTIAL GTH-PBE-q4",
                    "POTENTIAL GTH-PBE-q6", "CUTOFF 300", "REL_CUTOFF 50", "NGRIDS 4",
                    "EPS_SCF 1.0E-06", "METHOD FERMI_DIRAC", "ELECTRONIC_TEMPERATURE [K] 1000",
-                   "ALPHA 0.2", "ADDED_MOS 12", "STRESS_TENSOR ANALYTICAL", "RUN_TYPE ENERGY_FORCE"):
+                   "ALPHA 0.2", "ADDED_MOS 12", "STRESS_TENSOR ANALYTICAL", "RUN_TYPE ENERGY_FORCE",
+                   "SCHEME MONKHORST-PACK 2 2 2"):
         assert needle in text, needle
     assert text.count("&KIND") == 2
+    assert "KPOINTS" not in ref.cp2k_input(atoms, ref.CP2KSettings(kpoints=None))
 
 
 def test_fixture_input_matches_current_settings():
-    """The fixture was produced by this module; if the settings change, regenerate it."""
+    """The fixture was produced by this module (at the Gamma point, before the k-point mesh
+    became the default); if the settings change, regenerate it."""
     atoms = read(FIXTURES / "cp2k_gete8.xyz")
-    expected = ref.cp2k_input(atoms, ref.CP2KSettings(nproc=1))
+    expected = ref.cp2k_input(atoms, ref.CP2KSettings(nproc=1, kpoints=None))
     stored = (FIXTURES / "cp2k_gete8.inp").read_text()
     strip = lambda t: [l for l in t.splitlines() if not l.strip().startswith(("Ge ", "Te "))]  # noqa: E731
     assert strip(stored) == strip(expected)
@@ -81,16 +84,18 @@ def test_emt_toy_labels(cu_frames):
 
 @pytest.mark.slow
 def test_relabel_two_shipped_frames(tmp_path):
-    """Re-labelling two seeded shipped frames reproduces energy (1 meV/atom) and forces (10 meV/A)."""
+    """Re-labelling two seeded shipped frames with the dataset's settings reproduces energy
+    (1 meV/atom) and forces (10 meV/A)."""
     if shutil.which(ref.CP2K_BINARY) is None:
         pytest.skip("cp2k is not installed (apt-get install cp2k cp2k-data)")
     from mlip_course import data
+    from mlip_course.data.recipes import settings_for
 
     frames = data.frames("gete")
     rng = np.random.default_rng(2024)
     for k in rng.choice(len(frames), size=2, replace=False):
         shipped = frames[int(k)]
-        new = ref.run_cp2k(shipped, tmp_path / f"f{k}")
+        new = ref.run_cp2k(shipped, tmp_path / f"f{k}", settings_for("gete"))
         n = len(shipped)
         assert abs(new.get_potential_energy() - shipped.get_potential_energy()) / n < 1e-3
         assert np.abs(new.get_forces() - shipped.get_forces()).max() < 0.010

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..io import DatasetError
-from ..reference import CP2KNotFound
+from ..reference import CP2KNotFound, CP2KSettings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--nproc", type=int, default=2, help="MPI ranks for CP2K (default 2)")
     p.add_argument("--no-sample", action="store_true",
                    help="label only groups whose candidates exist already")
+    p = sub.add_parser("relabel", help="label a dataset's frames again with the current "
+                       "reference settings, into data/relabel/NAME (resumable)")
+    p.add_argument("name")
+    p.add_argument("--n", type=int, default=None, help="relabel at most N frames")
+    p.add_argument("--nproc", type=int, default=2, help="MPI ranks for CP2K (default 2)")
     p = sub.add_parser("aimd", help="run/continue a CP2K MD dataset in resumable chunks")
     p.add_argument("name")
     p.add_argument("--steps", type=int, default=None, help="total MD steps (default: recipe's)")
@@ -36,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from . import available, verify
-    from .build import build, data_dir, sample, write_manifest
+    from .build import build, data_dir, relabel, sample, write_manifest
     from .recipes import DATASETS, settings_for
 
     try:
@@ -49,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
             settings = settings_for(args.name, nproc=args.nproc)
             build(args.name, args.n, args.root, settings, sample_missing=not args.no_sample,
                   log=lambda m: print(m, flush=True))
+        elif args.cmd == "relabel":
+            relabel(args.name, args.n, args.root, CP2KSettings(nproc=args.nproc),
+                    log=lambda m: print(m, flush=True))
         elif args.cmd == "aimd":
             from .aimd import MDSettings, run
             from .recipes import AIMD
@@ -65,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(verify(name, args.root)))
         elif args.cmd == "manifest":
             write_manifest(args.name, args.root)
-    except (DatasetError, CP2KNotFound, KeyError) as err:
+    except (DatasetError, CP2KNotFound, KeyError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -7,6 +7,8 @@ Layout of a dataset folder::
     data/<name>/failed.json              candidates CP2K could not converge (kept, not retried)
     data/<name>/manifest.json            provenance: CP2K version, settings, full input of a
                                          frame, per-frame wall time/origin, sha256 of every file
+    data/relabel/<name>/                 the same frames labelled again with new settings
+                                         (:func:`relabel`), until they replace the old labels
 
 ``frames.xyz`` is the source of truth: a killed build loses at most the frame in progress,
 and the next ``build`` skips every candidate already labelled.
@@ -166,6 +168,62 @@ def build(name: str, n: int | None = None, root: Path | None = None,
     return count
 
 
+def relabel(name: str, n: int | None = None, root: Path | None = None,
+            settings: CP2KSettings | None = None, workdir: Path | None = None,
+            log=print) -> int:
+    """Label the frames of dataset ``name`` again, same geometries and tags, with ``settings``
+    (default: the course's current reference, ``CP2KSettings()``); return how many were done.
+
+    Writes ``data/relabel/<name>/frames.xyz`` and its manifest, resumable like :func:`build`
+    and in the order of the shipped frames (interleaved groups), so a partial run covers every
+    group. The shipped labels stay in place until the relabelled set is complete and replaces
+    them (a separate, reviewed step: every result made from them has to be rerun).
+    """
+    settings = settings or CP2KSettings()
+    version = cp2k_version()
+    source = _labelled(data_dir(name, root) / "frames.xyz")
+    if not source:
+        raise FileNotFoundError(f"data/{name}/frames.xyz has no frames to relabel.")
+    target = f"relabel/{name}"
+    folder = data_dir(target, root)
+    folder.mkdir(parents=True, exist_ok=True)
+    frames_path, failed_path = folder / "frames.xyz", folder / "failed.json"
+    done = {a.info["candidate_id"] for a in _labelled(frames_path)}
+    failed = json.loads(failed_path.read_text()) if failed_path.exists() else {}
+    log(f"relabel {name}: {len(done)} of {len(source)} done, {len(failed)} failed")
+    scratch = Path(workdir or tempfile.mkdtemp(prefix=f"cp2k-relabel-{name}-"))
+    count = 0
+    for atoms in source:
+        cid = atoms.info["candidate_id"]
+        if cid in done or cid in failed:
+            continue
+        if n is not None and count >= n:
+            break
+        geometry = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=atoms.pbc,
+                         info={k: v for k, v in atoms.info.items()
+                               if not k.startswith("cp2k_") and k not in ("energy", "stress")})
+        t0 = time.perf_counter()
+        try:
+            labelled = run_cp2k(geometry, scratch / cid.replace("/", "_"), settings)
+            validate_frame(labelled, f"{target}:{cid}")
+        except Exception as err:  # record and move on; never retried silently
+            failed[cid] = f"{type(err).__name__}: {err}"
+            _atomic_write_text(failed_path, json.dumps(failed, indent=1, sort_keys=True))
+            log(f"FAILED {cid}: {err}")
+            continue
+        labelled.info["cp2k_version"] = version
+        write(frames_path, labelled, format="extxyz", append=True)
+        count += 1
+        log(f"relabelled {cid} ({len(atoms)} atoms, {labelled.info['cp2k_scf_steps']} SCF "
+            f"steps, {time.perf_counter() - t0:.0f} s)")
+        write_manifest(target, root, settings, version)
+    if workdir is None:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if frames_path.exists():
+        write_manifest(target, root, settings, version)
+    return count
+
+
 def _plain(value):
     """NumPy scalars (as ASE reads them from extxyz) -> JSON-ready Python numbers."""
     return value.item() if hasattr(value, "item") else value
@@ -214,4 +272,4 @@ def write_manifest(name: str, root: Path | None = None, settings: CP2KSettings |
     return manifest
 
 
-__all__ = ["sample", "build", "write_manifest", "data_dir", "sha256", "Group"]
+__all__ = ["sample", "build", "relabel", "write_manifest", "data_dir", "sha256", "Group"]
