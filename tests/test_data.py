@@ -271,3 +271,28 @@ def test_relabel_keeps_geometries_and_resumes(toy_root, monkeypatch):
     assert data.frames("toy", toy_root)[0].info["cp2k_scf_steps"] == 1    # shipped untouched
     assert data.manifest("relabel/toy", toy_root)["reference"]["settings"]["kpoints"] == [2, 2, 2]
     assert "relabel" not in data.available(toy_root)
+
+
+def test_adopting_a_relabelled_set_keeps_the_old_labels(toy_root, monkeypatch):
+    from mlip_course.data import recipes
+
+    monkeypatch.setitem(recipes.SETTINGS, "toy", recipes.GAMMA_ONLY)   # labelled at Gamma
+    build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None)
+    shipped = data.frames("toy", toy_root)
+    with pytest.raises(RuntimeError, match="0 of 30 frames"):
+        build_mod.adopt_relabelled("toy", toy_root)
+    build_mod.relabel("toy", n=3, root=toy_root, log=lambda m: None)
+    with pytest.raises(RuntimeError, match="3 of 30 frames"):
+        build_mod.adopt_relabelled("toy", toy_root)
+    build_mod.relabel("toy", root=toy_root, log=lambda m: None)
+    with pytest.raises(RuntimeError, match="update it first"):
+        build_mod.adopt_relabelled("toy", toy_root)                     # SETTINGS still Gamma
+    monkeypatch.delitem(recipes.SETTINGS, "toy")
+    man = build_mod.adopt_relabelled("toy", toy_root)
+    assert list(man["reference"]["settings"]["kpoints"]) == [2, 2, 2] and man["counts"]["frames"] == 30
+    assert {"previous/frames.xyz", "frames.xyz"} <= set(man["files"])
+    assert not (toy_root / "relabel" / "toy").exists()
+    previous = json.loads((toy_root / "toy" / "previous" / "reference.json").read_text())
+    assert previous["settings"]["kpoints"] is None
+    assert data.verify("toy", toy_root)["frames"] == 30
+    assert len(data.frames("toy", toy_root)) == len(shipped)

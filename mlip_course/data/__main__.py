@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("name")
     p.add_argument("--n", type=int, default=None, help="relabel at most N frames")
     p.add_argument("--nproc", type=int, default=2, help="MPI ranks for CP2K (default 2)")
+    p.add_argument("--adopt", action="store_true", help="replace the dataset's labels by the "
+                   "complete relabelled set (old ones kept in data/NAME/previous/)")
     p = sub.add_parser("aimd", help="run/continue a CP2K MD dataset in resumable chunks")
     p.add_argument("name")
     p.add_argument("--steps", type=int, default=None, help="total MD steps (default: recipe's)")
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from . import available, verify
-    from .build import build, data_dir, relabel, sample, write_manifest
+    from .build import adopt_relabelled, build, data_dir, relabel, sample, write_manifest
     from .recipes import DATASETS, settings_for
 
     try:
@@ -54,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             settings = settings_for(args.name, nproc=args.nproc)
             build(args.name, args.n, args.root, settings, sample_missing=not args.no_sample,
                   log=lambda m: print(m, flush=True))
+        elif args.cmd == "relabel" and args.adopt:
+            print(json.dumps(adopt_relabelled(args.name, args.root)["counts"]))
         elif args.cmd == "relabel":
             relabel(args.name, args.n, args.root, CP2KSettings(nproc=args.nproc),
                     log=lambda m: print(m, flush=True))
@@ -73,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(verify(name, args.root)))
         elif args.cmd == "manifest":
             write_manifest(args.name, args.root)
-    except (DatasetError, CP2KNotFound, KeyError, FileNotFoundError) as err:
+    except (DatasetError, CP2KNotFound, KeyError, FileNotFoundError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -224,6 +224,40 @@ def relabel(name: str, n: int | None = None, root: Path | None = None,
     return count
 
 
+def adopt_relabelled(name: str, root: Path | None = None) -> dict:
+    """Replace the labels of dataset ``name`` by its complete relabelling (:func:`relabel`).
+
+    The old frames move to ``data/<name>/previous/frames.xyz`` with the reference section of
+    the old manifest (``previous/reference.json``); both stay checksummed in the new manifest.
+    ``data/relabel/<name>`` is removed. Refuses while frames are missing or failed, or while
+    ``recipes.SETTINGS`` still gives ``name`` other settings than the relabelled ones (change
+    it in the same commit). Returns the new manifest.
+    """
+    folder, new_dir = data_dir(name, root), data_dir(f"relabel/{name}", root)
+    old, new = _labelled(folder / "frames.xyz"), _labelled(new_dir / "frames.xyz")
+    if (new_dir / "failed.json").exists() and json.loads((new_dir / "failed.json").read_text()):
+        raise RuntimeError(f"data/relabel/{name}/failed.json lists frames CP2K could not label; "
+                           "fix or drop them before adopting the relabelled set.")
+    ids = [a.info["candidate_id"] for a in old]
+    if [a.info["candidate_id"] for a in new] != ids:
+        raise RuntimeError(f"data/relabel/{name} has {len(new)} of {len(ids)} frames; finish it "
+                           f"with `python -m mlip_course.data relabel {name}`.")
+    used = json.loads((new_dir / "manifest.json").read_text())["reference"]
+    settings = settings_for(name)
+    wanted = {k: v for k, v in json.loads(json.dumps(settings_dict(settings))).items() if k != "nproc"}
+    if {k: v for k, v in used["settings"].items() if k != "nproc"} != wanted:
+        raise RuntimeError(f"recipes.SETTINGS gives {name!r} other settings than the relabelled "
+                           f"frames were made with ({used['settings']}); update it first.")
+    previous = folder / "previous"
+    previous.mkdir(exist_ok=True)
+    before = json.loads((folder / "manifest.json").read_text())["reference"]
+    _atomic_write_text(previous / "reference.json", json.dumps(before, indent=1) + "\n")
+    os.replace(folder / "frames.xyz", previous / "frames.xyz")
+    os.replace(new_dir / "frames.xyz", folder / "frames.xyz")
+    shutil.rmtree(new_dir)
+    return write_manifest(name, root, settings, used["code"])
+
+
 def _plain(value):
     """NumPy scalars (as ASE reads them from extxyz) -> JSON-ready Python numbers."""
     return value.item() if hasattr(value, "item") else value
@@ -272,4 +306,4 @@ def write_manifest(name: str, root: Path | None = None, settings: CP2KSettings |
     return manifest
 
 
-__all__ = ["sample", "build", "relabel", "write_manifest", "data_dir", "sha256", "Group"]
+__all__ = ["sample", "build", "relabel", "adopt_relabelled", "write_manifest", "data_dir", "sha256", "Group"]
