@@ -115,6 +115,28 @@ def _round_robin(cands: dict[str, list[Atoms]]) -> list[Atoms]:
     return [s[k] for k in range(depth) for s in streams if k < len(s)]
 
 
+def _label_one(atoms: Atoms, name: str, root: Path | None, scratch: Path,
+               settings: CP2KSettings, version: str, failed: dict, log) -> bool:
+    """Label one candidate with CP2K and append it to ``data/<name>/frames.xyz`` (manifest
+    rewritten), or record why it failed in ``failed.json`` (never retried silently)."""
+    folder, cid = data_dir(name, root), atoms.info["candidate_id"]
+    t0 = time.perf_counter()
+    try:
+        labelled = run_cp2k(atoms, scratch / cid.replace("/", "_"), settings)
+        validate_frame(labelled, f"{name}:{cid}")
+    except Exception as err:  # record and move on
+        failed[cid] = f"{type(err).__name__}: {err}"
+        _atomic_write_text(folder / "failed.json", json.dumps(failed, indent=1, sort_keys=True))
+        log(f"FAILED {cid}: {err}")
+        return False
+    labelled.info["cp2k_version"] = version
+    write(folder / "frames.xyz", labelled, format="extxyz", append=True)
+    log(f"labelled {cid} ({len(atoms)} atoms, {labelled.info['cp2k_scf_steps']} SCF steps, "
+        f"{time.perf_counter() - t0:.0f} s)")
+    write_manifest(name, root, settings, version)
+    return True
+
+
 def build(name: str, n: int | None = None, root: Path | None = None,
           settings: CP2KSettings | None = None, sample_missing: bool = True,
           workdir: Path | None = None, log=print) -> int:
@@ -144,24 +166,9 @@ def build(name: str, n: int | None = None, root: Path | None = None,
                 if a.info["candidate_id"] not in done and a.info["candidate_id"] not in failed]
         if not todo:
             break
-        atoms = todo[0]
-        cid = atoms.info["candidate_id"]
-        t0 = time.perf_counter()
-        try:
-            labelled = run_cp2k(atoms, scratch / cid.replace("/", "_"), settings)
-            validate_frame(labelled, f"{name}:{cid}")
-        except Exception as err:  # record and move on; never retried silently
-            failed[cid] = f"{type(err).__name__}: {err}"
-            _atomic_write_text(failed_path, json.dumps(failed, indent=1, sort_keys=True))
-            log(f"FAILED {cid}: {err}")
-            continue
-        labelled.info["cp2k_version"] = version
-        write(frames_path, labelled, format="extxyz", append=True)
-        done.add(cid)
-        count += 1
-        log(f"labelled {cid} ({len(atoms)} atoms, {labelled.info['cp2k_scf_steps']} SCF steps, "
-            f"{time.perf_counter() - t0:.0f} s)")
-        write_manifest(name, root, settings, version)
+        if _label_one(todo[0], name, root, scratch, settings, version, failed, log):
+            done.add(todo[0].info["candidate_id"])
+            count += 1
     if workdir is None:
         shutil.rmtree(scratch, ignore_errors=True)
     write_manifest(name, root, settings, version)
@@ -202,21 +209,7 @@ def relabel(name: str, n: int | None = None, root: Path | None = None,
         geometry = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=atoms.pbc,
                          info={k: v for k, v in atoms.info.items()
                                if not k.startswith("cp2k_") and k not in ("energy", "stress")})
-        t0 = time.perf_counter()
-        try:
-            labelled = run_cp2k(geometry, scratch / cid.replace("/", "_"), settings)
-            validate_frame(labelled, f"{target}:{cid}")
-        except Exception as err:  # record and move on; never retried silently
-            failed[cid] = f"{type(err).__name__}: {err}"
-            _atomic_write_text(failed_path, json.dumps(failed, indent=1, sort_keys=True))
-            log(f"FAILED {cid}: {err}")
-            continue
-        labelled.info["cp2k_version"] = version
-        write(frames_path, labelled, format="extxyz", append=True)
-        count += 1
-        log(f"relabelled {cid} ({len(atoms)} atoms, {labelled.info['cp2k_scf_steps']} SCF "
-            f"steps, {time.perf_counter() - t0:.0f} s)")
-        write_manifest(target, root, settings, version)
+        count += _label_one(geometry, target, root, scratch, settings, version, failed, log)
     if workdir is None:
         shutil.rmtree(scratch, ignore_errors=True)
     if frames_path.exists():
