@@ -1,8 +1,8 @@
 # mlip-course: two commands.
 #   make book   set up .venv (Python 3.11) and build the whole book into _build/html, executing it
 #   make test   set up .venv and run unit tests + nbval over every notebook in quick mode
-# Other targets: make test-slow (CP2K re-labelling, normal-mode checks), make data (continue the
-# DFT datasets with CP2K), make vendor, make clean.
+# Other targets: make test-slow (CP2K re-labelling, normal-mode checks), make data (relabel the
+# DFT datasets with CP2K's k-point mesh; resumable), make vendor, make clean.
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || echo python3.11)
@@ -67,9 +67,10 @@ test-browser: setup chromium
 
 # Continue the DFT datasets (hours; resumable, safe to kill): the AIMD and the labelling run
 # side by side on one MPI rank each, under nice -n 19.
+# The Gamma-point sets are labelled again with the k-point mesh (book page 2, section 1b).
 data: setup
-	$(PY) -m mlip_course.data aimd gete_aimd --nproc 1 & \
-	$(PY) -m mlip_course.data build gete --nproc 1; wait
+	for name in gete_props gete gst_eos gst; do \
+	  $(PY) -m mlip_course.data relabel $$name || exit 1; done
 
 test-slow: setup
 	$(PY) -m pytest tests -q -m slow
