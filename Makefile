@@ -69,8 +69,8 @@ test-browser: setup chromium
 # side by side on one MPI rank each, under nice -n 19.
 # The Gamma-point sets are labelled again with the k-point mesh (book page 2, section 1b).
 data: setup
-	for name in gete_props gete gst_eos gst; do \
-	  $(PY) -m mlip_course.data relabel $$name || exit 1; done
+	$(PY) -m mlip_course.data relabel gete_props && $(PY) -m mlip_course.data build gete_aimd_k
+	for name in gete gst_eos gst; do $(PY) -m mlip_course.data relabel $$name || exit 1; done
 
 test-slow: setup
 	$(PY) -m pytest tests -q -m slow

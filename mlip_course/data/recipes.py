@@ -286,6 +286,12 @@ def _gete_props() -> list[Group]:
             Group("alpha_strains", "crystal", voigt_strains(st.alpha_gete), 2001)]
 
 
+def _gete_aimd_k() -> list[Group]:
+    # the group keeps the origin of the MD frames, so splits hold the whole run out together
+    return [Group("gete_aimd_1000K", "liquid", from_trajectory("data/gete_aimd/frames.xyz", 10),
+                  0)]
+
+
 def cluster_search(symbols: str, potential: str, n_keep: int = 8, box: float = 14.0,
                    **search) -> Callable[[int], list[Atoms]]:
     """The ``n_keep`` lowest distinct minima of a cluster found by basin hopping and a GA
@@ -431,6 +437,7 @@ def _gst_eos() -> list[Group]:
 DATASETS: dict[str, Callable[[], list[Group]]] = {"gete": _gete, "gst": _gst,
                                                   "gst_eos": _gst_eos,
                                                   "gete_props": _gete_props,
+                                                  "gete_aimd_k": _gete_aimd_k,
                                                   "ge_clusters": _ge_clusters,
                                                   "water_dimer": _water_dimer}
 DESCRIPTIONS = {
@@ -443,6 +450,9 @@ DESCRIPTIONS = {
                "volume, experimental shape and internal positions, no rattle) of diamond Ge, "
                "A7 Sb, trigonal Te, alpha-GeTe, Sb2Te3 and metastable rocksalt GST "
                "(Ge13Sb13Te32): Sb-Te E-V curves and formation energies; 54-81 atoms.",
+    "gete_aimd_k": "Every 10th step of the CP2K MD gete_aimd (liquid GeTe at 1000 K, run at "
+                   "the Gamma point), labelled again as single points with the k-point mesh: "
+                   "the MD's share of the training data once gete is relabelled.",
     "gete_props": "alpha-GeTe (64-atom pseudo-cubic cell, experimental geometry): phonopy "
                   "finite displacements (0.03 A) and +-1 % Voigt strains, for the DFT phonons "
                   "and clamped-ion elastic constants of the applications chapter.",
