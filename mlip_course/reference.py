@@ -6,16 +6,17 @@ The quantum-mechanical reference of every Ge-Sb-Te dataset is CP2K (Quickstep, G
 - plane-wave cutoff 300 Ry, relative cutoff 50 Ry, 4 multigrids, EPS_DEFAULT 1e-12;
 - diagonalisation with Fermi-Dirac smearing at 1000 K, Broyden mixing (alpha 0.2),
   ADDED_MOS = 1.5 x number of atoms, SCF to 1e-6;
-- a 2 x 2 x 2 Monkhorst-Pack k-point mesh on the ~12 A cells (Gamma alone is not enough even at
-  64 atoms: measured on a liquid GeTe frame, its forces are 0.14 eV/A RMS from the 3 x 3 x 3
-  result and 2 x 2 x 2 only 0.02; on a crystal far worse; ``scripts/data/kpoints.py``); the
-  Gamma point alone (``kpoints=None``) for isolated molecules and clusters in a box, and
-  for the datasets labelled before the mesh was measured (``recipes.SETTINGS``);
+- a 2 x 2 x 2 Monkhorst-Pack k-point mesh on the ~12 A cells. The Gamma point alone is not
+  enough even at 64 atoms (``scripts/data/kpoints.py``, against 3 x 3 x 3: a liquid GeTe
+  frame's forces off by 0.14 eV/A RMS, a crystal frame's by 0.5 eV/A and its energy by
+  0.3 eV/atom; 2 x 2 x 2 is within 0.02 eV/A and 2 meV/atom). Gamma only (``kpoints=None``)
+  for molecules and clusters in a box, and for the datasets labelled before the mesh was
+  measured (``recipes.SETTINGS``) until they are relabelled;
 - analytical stress tensor.
 
-These settings converged in 15-19 SCF steps on 64-atom GeTe cells and take about 4 min per
-frame on 2 idle cores (1.5 min at the Gamma point). The energy is CP2K's total FORCE_EVAL energy (the Mermin free energy with
-smearing, consistent with the forces). Units are converted to eV, eV/A and eV/A^3 on parsing.
+These settings converged in 12-19 SCF steps on 64-atom GeTe cells and take 3-5 min per frame
+on 2 cores (1.5 min at the Gamma point). The energy is CP2K's total FORCE_EVAL energy (the
+Mermin free energy with smearing, consistent with the forces). Units are converted to eV, eV/A and eV/A^3 on parsing.
 
 :func:`emt_toy` is ASE's EMT, an effective-medium model for Cu/Ag/Au/Ni/Pd/Pt/Al. It is only a
 warm-up labeller and is named as such wherever it is used.

@@ -237,8 +237,11 @@ def adopt_relabelled(name: str, root: Path | None = None) -> dict:
                            f"with `python -m mlip_course.data relabel {name}`.")
     used = json.loads((new_dir / "manifest.json").read_text())["reference"]
     settings = settings_for(name)
-    wanted = {k: v for k, v in json.loads(json.dumps(settings_dict(settings))).items() if k != "nproc"}
-    if {k: v for k, v in used["settings"].items() if k != "nproc"} != wanted:
+
+    def level_of_theory(d: dict) -> dict:          # as stored in JSON, without the MPI ranks
+        return {k: v for k, v in json.loads(json.dumps(d)).items() if k != "nproc"}
+
+    if level_of_theory(used["settings"]) != level_of_theory(settings_dict(settings)):
         raise RuntimeError(f"recipes.SETTINGS gives {name!r} other settings than the relabelled "
                            f"frames were made with ({used['settings']}); update it first.")
     previous = folder / "previous"
