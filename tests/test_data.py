@@ -296,3 +296,12 @@ def test_adopting_a_relabelled_set_keeps_the_old_labels(toy_root, monkeypatch):
     assert previous["settings"]["kpoints"] is None
     assert data.verify("toy", toy_root)["frames"] == 30
     assert len(data.frames("toy", toy_root)) == len(shipped)
+
+
+def test_relabel_takes_the_listed_frames_first(toy_root):
+    build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None)
+    ids = [a.info["candidate_id"] for a in data.frames("toy", toy_root)]
+    wanted = [ids[-1], ids[5]]
+    assert build_mod.relabel("toy", n=3, root=toy_root, first=wanted, log=lambda m: None) == 3
+    done = [a.info["candidate_id"] for a in data.frames("relabel/toy", toy_root)]
+    assert done == wanted + [ids[0]]

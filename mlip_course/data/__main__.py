@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("name")
     p.add_argument("--n", type=int, default=None, help="relabel at most N frames")
     p.add_argument("--nproc", type=int, default=2, help="MPI ranks for CP2K (default 2)")
+    p.add_argument("--first", nargs="*", default=[], choices=["test", "valid", "train"],
+                   help="relabel the frames of these parts of data.load(NAME)'s split first")
     p.add_argument("--adopt", action="store_true", help="replace the dataset's labels by the "
                    "complete relabelled set (old ones kept in data/NAME/previous/)")
     p = sub.add_parser("aimd", help="run/continue a CP2K MD dataset in resumable chunks")
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("name")
     args = parser.parse_args(argv)
 
-    from . import available, verify
+    from . import available, load, verify
     from .build import adopt_relabelled, build, data_dir, relabel, sample, write_manifest
     from .recipes import DATASETS, settings_for
 
@@ -59,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "relabel" and args.adopt:
             print(json.dumps(adopt_relabelled(args.name, args.root)["counts"]))
         elif args.cmd == "relabel":
-            relabel(args.name, args.n, args.root, CP2KSettings(nproc=args.nproc),
+            split = load(args.name, args.root) if args.first else None
+            first = [a.info["candidate_id"] for part in args.first for a in getattr(split, part)]
+            relabel(args.name, args.n, args.root, CP2KSettings(nproc=args.nproc), first=first,
                     log=lambda m: print(m, flush=True))
         elif args.cmd == "aimd":
             from .aimd import MDSettings, run

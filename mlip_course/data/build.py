@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 from ase import Atoms
@@ -177,14 +178,15 @@ def build(name: str, n: int | None = None, root: Path | None = None,
 
 def relabel(name: str, n: int | None = None, root: Path | None = None,
             settings: CP2KSettings | None = None, workdir: Path | None = None,
-            log=print) -> int:
+            first: Sequence[str] = (), log=print) -> int:
     """Label the frames of dataset ``name`` again, same geometries and tags, with ``settings``
     (default: the course's current reference, ``CP2KSettings()``); return how many were done.
 
-    Writes ``data/relabel/<name>/frames.xyz`` and its manifest, resumable like :func:`build`
-    and in the order of the shipped frames (interleaved groups), so a partial run covers every
-    group. The shipped labels stay in place until the relabelled set is complete and replaces
-    them (a separate, reviewed step: every result made from them has to be rerun).
+    Writes ``data/relabel/<name>/frames.xyz`` and its manifest, resumable like :func:`build`,
+    the candidates listed in ``first`` first (e.g. a test split, to evaluate models early),
+    then the rest in the order of the shipped frames (interleaved groups). The shipped labels
+    stay in place until the relabelled set is complete and replaces them (a separate, reviewed
+    step: every result made from them has to be rerun).
     """
     settings = settings or CP2KSettings()
     version = cp2k_version()
@@ -199,6 +201,8 @@ def relabel(name: str, n: int | None = None, root: Path | None = None,
     failed = json.loads(failed_path.read_text()) if failed_path.exists() else {}
     log(f"relabel {name}: {len(done)} of {len(source)} done, {len(failed)} failed")
     scratch = Path(workdir or tempfile.mkdtemp(prefix=f"cp2k-relabel-{name}-"))
+    rank = {cid: k for k, cid in enumerate(first)}
+    source.sort(key=lambda a: rank.get(a.info["candidate_id"], len(rank)))     # stable
     count = 0
     for atoms in source:
         cid = atoms.info["candidate_id"]
