@@ -65,9 +65,8 @@ test-notebooks: setup
 test-browser: setup chromium
 	MLIP_COURSE_QUICK=1 $(PY) -m pytest tests/test_browser.py -q
 
-# Continue the DFT datasets (hours; resumable, safe to kill): the AIMD and the labelling run
-# side by side on one MPI rank each, under nice -n 19.
-# The Gamma-point sets are labelled again with the k-point mesh (book page 2, section 1b).
+# Label the Gamma-point datasets again with the k-point mesh (book page 2, section 1b), one
+# after the other on two MPI ranks under nice -n 19 (tens of hours; resumable, safe to kill).
 data: setup
 	$(PY) -m mlip_course.data relabel gete_props && $(PY) -m mlip_course.data build gete_aimd_k
 	for name in gete gst_eos gst; do $(PY) -m mlip_course.data relabel $$name || exit 1; done

@@ -16,7 +16,8 @@ The quantum-mechanical reference of every Ge-Sb-Te dataset is CP2K (Quickstep, G
 
 These settings converged in 12-19 SCF steps on 64-atom GeTe cells and take 3-5 min per frame
 on 2 cores (1.5 min at the Gamma point). The energy is CP2K's total FORCE_EVAL energy (the
-Mermin free energy with smearing, consistent with the forces). Units are converted to eV, eV/A and eV/A^3 on parsing.
+Mermin free energy with smearing, consistent with the forces). Units are converted to eV,
+eV/A and eV/A^3 on parsing.
 
 :func:`emt_toy` is ASE's EMT, an effective-medium model for Cu/Ag/Au/Ni/Pd/Pt/Al. It is only a
 warm-up labeller and is named as such wherever it is used.
