@@ -279,6 +279,8 @@ def test_adopting_a_relabelled_set_keeps_the_old_labels(toy_root, monkeypatch):
     monkeypatch.setitem(recipes.SETTINGS, "toy", recipes.GAMMA_ONLY)   # labelled at Gamma
     build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None)
     shipped = data.frames("toy", toy_root)
+    with pytest.raises(FileNotFoundError, match="has not been relabelled"):
+        data.previous_frames("toy", toy_root)
     with pytest.raises(RuntimeError, match="0 of 30 frames"):
         build_mod.adopt_relabelled("toy", toy_root)
     build_mod.relabel("toy", n=3, root=toy_root, log=lambda m: None)
@@ -296,6 +298,8 @@ def test_adopting_a_relabelled_set_keeps_the_old_labels(toy_root, monkeypatch):
     assert previous["settings"]["kpoints"] is None
     assert data.verify("toy", toy_root)["frames"] == 30
     assert len(data.frames("toy", toy_root)) == len(shipped)
+    before = data.previous_frames("toy", toy_root)
+    assert [a.get_potential_energy() for a in before] == [a.get_potential_energy() for a in shipped]
 
 
 def test_relabel_takes_the_listed_frames_first(toy_root):

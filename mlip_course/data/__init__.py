@@ -185,6 +185,16 @@ def frames(name: str, root: Path | None = None) -> list[Atoms]:
     return read_dataset(data_dir(name, root) / "frames.xyz")
 
 
+def previous_frames(name: str, root: Path | None = None) -> list[Atoms]:
+    """The labels ``name`` had before its relabelling was adopted (``data/<name>/previous/``,
+    e.g. the Gamma-point labels of a set now labelled with a k-point mesh)."""
+    path = data_dir(name, root) / "previous" / "frames.xyz"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: data/{name} has not been relabelled "
+                                f"(see `python -m mlip_course.data relabel {name} --adopt`).")
+    return read_dataset(path)
+
+
 def first_per_origin(frames: list[Atoms], n: int | None) -> list[Atoms]:
     """The first ``n`` frames of every origin (trajectory), in order; all frames for None.
     Quick mode uses it to shrink a data set without dropping any trajectory."""
@@ -211,4 +221,4 @@ def candidates(name: str, origin: str, root: Path | None = None) -> list[Atoms]:
 
 
 __all__ = ["Split", "available", "manifest", "verify", "load", "frames", "table", "split_by_origin",
-           "energy_residuals", "candidates"]
+           "energy_residuals", "candidates", "previous_frames"]

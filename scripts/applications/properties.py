@@ -1,5 +1,9 @@
 """Phonons and elastic constants of alpha-GeTe: CP2K (data/gete_props) vs the course's models.
 
+Two DFT rows: ``cp2k`` (the shipped labels, 2x2x2 k-point mesh) and ``cp2k_gamma`` (the same
+structures labelled at the Gamma point alone, data/gete_props/previous/), the reference the
+models' training labels (data/gete) were computed with until that set is relabelled too.
+
 Both sides use the same structures (experimental alpha-GeTe, the 64-atom pseudo-cubic cell):
 phonopy's finite displacements (0.03 A, residual forces of the perfect cell subtracted) and
 +-1 % Voigt strains (clamped-ion elastic constants from stresses; the models' stresses by finite
@@ -20,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from mlip_course import properties, results
 from mlip_course.benchmark import reload
 from mlip_course.calculator import as_calculator
-from mlip_course.data import frames
+from mlip_course.data import frames, previous_frames
 from mlip_course.data import structures as st
 from mlip_course.train import as_predictor
 
@@ -47,18 +51,25 @@ def summary(phonon, stresses):
             "elastic_gpa": properties.elastic_constants(stresses).tolist()}
 
 
-dft = {a.info["candidate_id"]: a for a in frames("gete_props")}
-disp = [dft[f"alpha_phonons/{k:03d}"] for k in range(len(dft))
-        if f"alpha_phonons/{k:03d}" in dft]
-strains = [a for cid, a in sorted(dft.items()) if cid.startswith("alpha_strains")]
-if len(disp) < 5 or len(strains) < 12:
-    raise SystemExit(f"data/gete_props is incomplete ({len(disp)}/5 displacement and "
-                     f"{len(strains)}/12 strain frames); run "
-                     "`python -m mlip_course.data build gete_props` first.")
-stress = {(int(a.info["strain_component"]), float(a.info["strain"])): a.get_stress()
-          for a in strains}
-rows = {"cp2k": summary(properties.force_constants(prim, matrix,
-                                                    [a.get_forces() for a in disp]), stress)}
+def dft_row(labelled: list) -> tuple[dict, list, list]:
+    """The DFT phonons and elastic constants from a labelled gete_props (row, displaced, strained)."""
+    dft = {a.info["candidate_id"]: a for a in labelled}
+    disp = [dft[f"alpha_phonons/{k:03d}"] for k in range(len(dft))
+            if f"alpha_phonons/{k:03d}" in dft]
+    strains = [a for cid, a in sorted(dft.items()) if cid.startswith("alpha_strains")]
+    if len(disp) < 5 or len(strains) < 12:
+        raise SystemExit(f"data/gete_props is incomplete ({len(disp)}/5 displacement and "
+                         f"{len(strains)}/12 strain frames); run "
+                         "`python -m mlip_course.data build gete_props` first.")
+    stress = {(int(a.info["strain_component"]), float(a.info["strain"])): a.get_stress()
+              for a in strains}
+    forces = [a.get_forces() for a in disp]
+    return summary(properties.force_constants(prim, matrix, forces), stress), disp, strains
+
+
+rows = {}
+rows["cp2k"], disp, strains = dft_row(frames("gete_props"))
+rows["cp2k_gamma"] = dft_row(previous_frames("gete_props"))[0]
 for kind in args.models:
     t = time.time()
     calc = as_calculator(as_predictor(reload(kind)))
