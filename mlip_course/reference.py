@@ -79,7 +79,27 @@ class CP2KSettings:
     stress: bool = True
     periodic: bool = True            # False: an isolated molecule (wavelet Poisson solver)
     kpoints: tuple[int, int, int] | None = (2, 2, 2)    # Monkhorst-Pack mesh; None: Gamma only
+    #: k-points per reciprocal Angstrom (ASE's ``kptdensity``): when set, each cell gets its own
+    #: mesh (2 x 2 x 2 on the ~12 A training cells at 3.0, 6 x 6 x 6 on a 2-atom primitive cell)
+    #: instead of ``kpoints``; for data sets that mix cell sizes
+    kpoint_density: float | None = None
     nproc: int = 2
+
+    def mesh(self, cell=None) -> tuple[int, int, int] | None:
+        """The Monkhorst-Pack mesh for ``cell`` (an ASE cell or ``Atoms``); None: Gamma only."""
+        if not self.periodic:
+            return None
+        if self.kpoint_density is None:
+            return None if self.kpoints is None else tuple(int(n) for n in self.kpoints)
+        if cell is None:
+            raise ValueError("CP2KSettings.kpoint_density chooses the mesh from the cell; "
+                             "pass the structure (or its cell).")
+        from ase import Atoms
+        from ase.calculators.calculator import kptdensity2monkhorstpack
+
+        atoms = cell if isinstance(cell, Atoms) else Atoms(cell=cell, pbc=True)
+        return tuple(int(n) for n in kptdensity2monkhorstpack(atoms, self.kpoint_density,
+                                                              even=False))
 
     def added_mos(self, natoms: int) -> int:
         return int(np.ceil(self.added_mos_per_atom * natoms))
@@ -135,10 +155,11 @@ def _kind_blocks(atoms: Atoms, settings: CP2KSettings) -> str:
     return "\n".join(rows)
 
 
-def _kpoints_block(settings: CP2KSettings) -> str:
-    if not settings.periodic or settings.kpoints is None:
+def _kpoints_block(settings: CP2KSettings, cell=None) -> str:
+    mesh = settings.mesh(cell)
+    if mesh is None:
         return ""
-    mesh = " ".join(str(int(n)) for n in settings.kpoints)
+    mesh = " ".join(str(n) for n in mesh)
     return f"""
     &KPOINTS
       SCHEME MONKHORST-PACK {mesh}
@@ -155,8 +176,9 @@ def _poisson_block(settings: CP2KSettings) -> str:
     &END POISSON"""
 
 
-def dft_block(natoms: int, settings: CP2KSettings) -> str:
-    """The &DFT section: everything that defines the level of theory."""
+def dft_block(natoms: int, settings: CP2KSettings, cell=None) -> str:
+    """The &DFT section: everything that defines the level of theory (``cell``: for a mesh
+    chosen by ``settings.kpoint_density``)."""
     s = settings
     return f"""  &DFT
     BASIS_SET_FILE_NAME BASIS_MOLOPT
@@ -194,7 +216,7 @@ def dft_block(natoms: int, settings: CP2KSettings) -> str:
     &XC
       &XC_FUNCTIONAL {s.xc}
       &END XC_FUNCTIONAL
-    &END XC{_kpoints_block(s)}
+    &END XC{_kpoints_block(s, cell)}
   &END DFT"""
 
 
@@ -219,7 +241,7 @@ def cp2k_input(atoms: Atoms, settings: CP2KSettings | None = None, *, project: s
     parts += ["&FORCE_EVAL", "  METHOD Quickstep"]
     if stress:
         parts.append("  STRESS_TENSOR ANALYTICAL")
-    parts += [dft_block(len(atoms), s), "  &SUBSYS", _cell_block(atoms, s.periodic),
+    parts += [dft_block(len(atoms), s, atoms.cell), "  &SUBSYS", _cell_block(atoms, s.periodic),
               _coord_block(atoms), _kind_blocks(atoms, s), "  &END SUBSYS"]
     if run_type == "ENERGY_FORCE":
         parts += print_section
@@ -301,13 +323,16 @@ def run_cp2k(atoms: Atoms, workdir: str | Path, settings: CP2KSettings | None = 
     ``timeout`` (wall seconds) catches a hung run; it is generous because the labelling runs
     under ``nice -n 19`` and a busy machine can starve it for hours (a 64-atom frame needs
     2-4 CPU minutes).
-    ``atoms.info`` of the result gains ``cp2k_wall_s`` and ``cp2k_scf_steps``.
+    ``atoms.info`` of the result gains ``cp2k_wall_s`` and ``cp2k_scf_steps`` (and
+    ``cp2k_kpoints``, e.g. ``"6x6x6"``, when ``settings.kpoint_density`` chose the mesh).
     """
     s = settings or CP2KSettings()
     text, wall = execute(workdir, cp2k_input(atoms, s), s.nproc, timeout=timeout)
     res = parse_cp2k_output(text, len(atoms))
+    extra = ({"cp2k_kpoints": "x".join(map(str, s.mesh(atoms)))}
+             if s.kpoint_density is not None and s.periodic else {})
     return label(atoms, res["energy"], res["forces"], res.get("stress"),
-                 cp2k_wall_s=round(wall, 2), cp2k_scf_steps=res["scf_steps"])
+                 cp2k_wall_s=round(wall, 2), cp2k_scf_steps=res["scf_steps"], **extra)
 
 
 def settings_dict(settings: CP2KSettings | None = None) -> dict[str, object]:

@@ -151,22 +151,21 @@ def test_recipes_cover_every_phase():
 
 
 def test_eos_scans_are_clean_isotropic_scalings():
-    from mlip_course.data.recipes import EOS_SCALES, EOS_WIDE, groups
+    from mlip_course.data.recipes import EOS_SCALES, groups, settings_for
 
     scans = {g.name: g for g in groups("gst_eos")}
-    assert {g.phase for g in scans.values()} == {"crystal"} and len(scans) == 12
+    assert {g.phase for g in scans.values()} == {"crystal"} and len(scans) == 7
+    meshes = {}
     for name, g in scans.items():
-        if name.endswith("_wide"):
-            continue
-        frames = g.candidates() + scans[name + "_wide"].candidates()
+        frames = g.candidates()
         volumes = np.array([a.get_volume() for a in frames])
         ref = frames[EOS_SCALES.index(1.0)]
-        np.testing.assert_allclose(volumes / ref.get_volume(),
-                                   np.array(EOS_SCALES + EOS_WIDE) ** 3)
+        np.testing.assert_allclose(volumes / ref.get_volume(), np.array(EOS_SCALES) ** 3)
         for other in frames:
             shift = other.get_scaled_positions() - ref.get_scaled_positions()
             assert np.abs(shift - np.round(shift)).max() < 1e-9    # no rattle: same shape
-        assert 54 <= len(ref) <= 81
+        meshes[name] = settings_for("gst_eos").mesh(ref)
+    assert meshes["gete_alpha_eos"] == (6, 6, 6) and meshes["gst_rocksalt_eos"] == (2, 2, 2)
 
 
 def test_cheap_groups_make_seeded_candidates():

@@ -28,6 +28,18 @@ def test_input_holds_the_documented_settings():
     assert "KPOINTS" not in ref.cp2k_input(atoms, ref.CP2KSettings(kpoints=None))
 
 
+def test_kpoint_density_gives_each_cell_its_mesh():
+    from mlip_course.data import structures as st
+
+    dense = ref.CP2KSettings(kpoint_density=3.0)
+    assert dense.mesh(st.alpha_gete()) == (2, 2, 2)              # the 64-atom training cell
+    assert dense.mesh(st.alpha_gete_primitive()) == (6, 6, 6)    # its 2-atom primitive cell
+    assert "MONKHORST-PACK 6 6 6" in ref.cp2k_input(st.alpha_gete_primitive(), dense)
+    assert ref.CP2KSettings().mesh() == (2, 2, 2) and ref.CP2KSettings(kpoints=None).mesh() is None
+    with pytest.raises(ValueError, match="pass the structure"):
+        dense.mesh()
+
+
 def test_fixture_input_matches_current_settings():
     """The fixture was produced by this module (at the Gamma point, before the k-point mesh
     became the default); if the settings change, regenerate it."""

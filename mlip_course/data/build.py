@@ -275,6 +275,7 @@ def write_manifest(name: str, root: Path | None = None, settings: CP2KSettings |
         "candidate_id": str(a.info["candidate_id"]), "origin": str(a.info["origin"]),
         "phase": str(a.info["phase"]), "formula": a.get_chemical_formula(), "natoms": len(a),
         "wall_s": _plain(a.info.get("cp2k_wall_s")), "scf_steps": _plain(a.info.get("cp2k_scf_steps")),
+        **({"kpoints": str(a.info["cp2k_kpoints"])} if "cp2k_kpoints" in a.info else {}),
     } for a in frames]
     files = {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*.xyz"))
              if not p.name.endswith(".tmp.xyz")}

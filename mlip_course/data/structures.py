@@ -1,7 +1,8 @@
 """Starting structures of the Ge-Sb-Te datasets (experimental lattice parameters).
 
-Every builder returns a periodic ``ase.Atoms`` of 48-96 atoms, the size the Gamma-point CP2K
-reference needs. Sources of the crystal data: rocksalt and alpha-GeTe (R3m, Goldak et al. 1966;
+Every builder returns a periodic ``ase.Atoms`` of 48-96 atoms, the size of the training cells
+(their labels use a 2 x 2 x 2 k-point mesh); the crystals also come as primitive cells
+(``primitive=True``) for the energy-volume scans, which are labelled with a k-point density. Sources of the crystal data: rocksalt and alpha-GeTe (R3m, Goldak et al. 1966;
 short/long Ge-Te bonds 2.84/3.16 A), Sb2Te3 (R-3m, Anderson & Krause 1974), metastable
 rocksalt Ge2Sb2Te5 (Te on one fcc sublattice; Ge, Sb and 20 % vacancies on the other,
 Yamada et al. 1991), diamond Ge, A7 Sb and trigonal Te.
@@ -61,28 +62,34 @@ def rocksalt_gst(a: float = 6.02, seed: int = 0, n_ge: int = 13, n_sb: int = 13)
     return template[keep]
 
 
-def sb2te3(a: float = 4.264, c: float = 30.458) -> Atoms:
-    """Sb2Te3 (R-3m), hexagonal cell repeated 2x2x1: 60 atoms."""
+def sb2te3(a: float = 4.264, c: float = 30.458, primitive: bool = False) -> Atoms:
+    """Sb2Te3 (R-3m), hexagonal cell repeated 2x2x1: 60 atoms (primitive: 5)."""
     cell = crystal(["Te", "Sb", "Te"], basis=[(0, 0, 0), (0, 0, 0.3988), (0, 0, 0.7872)],
-                   spacegroup=166, cellpar=[a, a, c, 90, 90, 120])
-    return cell.repeat((2, 2, 1))
+                   spacegroup=166, cellpar=[a, a, c, 90, 90, 120], primitive_cell=primitive)
+    return cell if primitive else cell.repeat((2, 2, 1))
 
 
-def diamond_ge(a: float = 5.658) -> Atoms:
-    """Diamond-cubic Ge, 64 atoms."""
-    return bulk("Ge", "diamond", a=a, cubic=True).repeat(2)
+def diamond_ge(a: float = 5.658, primitive: bool = False) -> Atoms:
+    """Diamond-cubic Ge, 64 atoms (primitive: 2)."""
+    return bulk("Ge", "diamond", a=a) if primitive else bulk("Ge", "diamond", a=a, cubic=True).repeat(2)
 
 
-def a7_sb(a: float = 4.307, c: float = 11.273, z: float = 0.2336) -> Atoms:
-    """A7 (R-3m) antimony, hexagonal cell repeated 3x3x1: 54 atoms."""
-    cell = crystal(["Sb"], basis=[(0, 0, z)], spacegroup=166, cellpar=[a, a, c, 90, 90, 120])
-    return cell.repeat((3, 3, 1))
+def rocksalt_gete_primitive(a: float = 6.00) -> Atoms:
+    """Rocksalt (beta) GeTe, the 2-atom fcc primitive cell."""
+    return bulk("GeTe", "rocksalt", a=a)
 
 
-def trigonal_te(a: float = 4.457, c: float = 5.929, x: float = 0.2633) -> Atoms:
-    """Trigonal (P3_121) tellurium, 3x3x3: 81 atoms."""
+def a7_sb(a: float = 4.307, c: float = 11.273, z: float = 0.2336, primitive: bool = False) -> Atoms:
+    """A7 (R-3m) antimony, hexagonal cell repeated 3x3x1: 54 atoms (primitive: 2)."""
+    cell = crystal(["Sb"], basis=[(0, 0, z)], spacegroup=166, cellpar=[a, a, c, 90, 90, 120],
+                   primitive_cell=primitive)
+    return cell if primitive else cell.repeat((3, 3, 1))
+
+
+def trigonal_te(a: float = 4.457, c: float = 5.929, x: float = 0.2633, primitive: bool = False) -> Atoms:
+    """Trigonal (P3_121) tellurium, 3x3x3: 81 atoms (primitive: the 3-atom cell)."""
     cell = crystal(["Te"], basis=[(x, 0, 1 / 3)], spacegroup=152, cellpar=[a, a, c, 90, 90, 120])
-    return cell.repeat((3, 3, 3))
+    return cell if primitive else cell.repeat((3, 3, 3))
 
 
 def random_packing(symbols: list[str], density: float, seed: int = 0,
