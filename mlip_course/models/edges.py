@@ -31,6 +31,16 @@ def edges(atoms: Atoms, positions: torch.Tensor, r_cut: float) -> Edges:
                  torch.as_tensor(j, dtype=torch.long, device=dev), vec, r, fc)
 
 
+def no_self_images(e: Edges, r_cut: float) -> None:
+    """Refuse edges from an atom to its own periodic image: libraries that take an edge list
+    (torch-geometric's DimeNet++ and ViSNet, TorchMD-NET) drop every i == j edge as a self loop,
+    so in a cell narrower than twice the cutoff they would silently lose real neighbours."""
+    if bool((e.i == e.j).any()):
+        raise ValueError(f"An atom sees its own periodic image within the cutoff ({r_cut} A): "
+                         "the cell is narrower than twice the cutoff. Use a larger supercell "
+                         "(atoms.repeat) or a shorter r_cut for this model.")
+
+
 def with_self_loops(e: Edges, n_atoms: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The edges in the convention of torchmd-net and PyG: ``index`` (2, E + N) with
     index[0] the neighbour and index[1] the centre, so that vec = pos[index[0]] - pos[index[1]],

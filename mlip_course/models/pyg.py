@@ -24,14 +24,7 @@ from ase.data import atomic_numbers
 from torch import nn
 
 from ..descriptors.neighbours import species_index
-from .edges import Edges, GivenEdges, edges, with_self_loops
-
-
-def _no_self_images(e: Edges, r_cut: float) -> None:
-    if bool((e.i == e.j).any()):
-        raise ValueError(f"An atom sees its own periodic image within the cutoff ({r_cut} A): "
-                         "the cell is narrower than twice the cutoff. Use a larger supercell "
-                         "(atoms.repeat) or a shorter r_cut for this model.")
+from .edges import Edges, GivenEdges, edges, no_self_images, with_self_loops
 
 
 def bond_triplets(e: Edges) -> tuple[torch.Tensor, torch.Tensor]:
@@ -84,7 +77,7 @@ class DimeNetPP(nn.Module):
     def atomic_energies(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
         """One energy per atom (eV), the per-element references included."""
         e = edges(atoms, positions, self.r_cut)
-        _no_self_images(e, self.r_cut)
+        no_self_images(e, self.r_cut)
         idx_kj, idx_ji = bond_triplets(e)
         # PyG's convention: edge j -> i, i the target; angle between r_ij and r_jk
         a = (e.vec[idx_ji] * e.vec[idx_kj]).sum(dim=-1)
@@ -135,7 +128,7 @@ class ViSNetModel(nn.Module):
         """One energy per atom (eV), the per-element references included."""
         dev, n = positions.device, len(atoms)
         e = edges(atoms, positions, self.r_cut)
-        _no_self_images(e, self.r_cut)
+        no_self_images(e, self.r_cut)
         self.representation.distance.current = with_self_loops(e, n)
         kind = torch.as_tensor(species_index(atoms, self.species), device=dev)
         try:

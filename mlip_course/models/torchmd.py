@@ -21,7 +21,7 @@ from torch import nn
 
 from ..descriptors.neighbours import species_index
 from .bpnn import mlp
-from .edges import GivenEdges, edges, with_self_loops
+from .edges import GivenEdges, edges, no_self_images, with_self_loops
 
 
 @contextlib.contextmanager
@@ -89,6 +89,7 @@ class TorchMDNet(nn.Module):
     def energy(self, atoms: Atoms, positions: torch.Tensor) -> torch.Tensor:
         dev = positions.device
         e = edges(atoms, positions, self.r_cut)
+        no_self_images(e, self.r_cut)
         n = len(atoms)
         self.representation.distance.current = with_self_loops(e, n)
         kind = torch.as_tensor(species_index(atoms, self.species), device=dev)
