@@ -130,6 +130,17 @@ def test_reference_structures(builder, formula_counts):
     assert 2.4 < d.min() < 3.2       # Ge-Te / Sb-Te / Ge-Ge bonds, no overlaps
 
 
+@pytest.mark.parametrize("builder", [st.sb2te3, st.diamond_ge, st.a7_sb, st.trigonal_te])
+def test_primitive_cells_are_the_same_crystal(builder):
+    big, small = builder(), builder(primitive=True)
+    assert len(small) <= 5 and len(big) % len(small) == 0
+    assert small.get_volume() / len(small) == pytest.approx(big.get_volume() / len(big))
+    wide = st.wider_than(small)
+    assert wide.get_volume() / len(wide) == pytest.approx(small.get_volume() / len(small))
+    heights = wide.get_volume() / np.linalg.norm(np.cross(wide.cell[[1, 2, 0]], wide.cell[[2, 0, 1]]), axis=1)
+    assert heights.min() >= 12.0 and st.wider_than(wide) is wide
+
+
 def test_slab_has_vacuum():
     s = st.slab(st.rocksalt_gete(), vacuum=12.0)
     z = np.sort(s.positions[:, 2] % s.cell[2, 2])

@@ -92,6 +92,16 @@ def trigonal_te(a: float = 4.457, c: float = 5.929, x: float = 0.2633, primitive
     return cell if primitive else cell.repeat((3, 3, 3))
 
 
+def wider_than(atoms: Atoms, width: float = 12.0) -> Atoms:
+    """``atoms`` repeated until every perpendicular width of the cell is at least ``width``
+    (twice a model's cutoff), so that no atom meets its own periodic image; returned unchanged
+    when it is already wide enough. A periodic model's energy per atom does not change."""
+    cell = atoms.cell
+    heights = atoms.get_volume() / np.linalg.norm(np.cross(cell[[1, 2, 0]], cell[[2, 0, 1]]), axis=1)
+    reps = tuple(int(n) for n in np.ceil(width / heights - 1e-9))
+    return atoms if reps == (1, 1, 1) else atoms.repeat(reps)
+
+
 def random_packing(symbols: list[str], density: float, seed: int = 0,
                    min_distance: float = 2.2) -> Atoms:
     """Atoms placed at random in a cubic box of the given number density, no pair closer than

@@ -8,8 +8,10 @@ Stages (resumable: a finished stage is recorded in stages.json and skipped):
   screen     every trained kind runs 0.4 ps of Langevin MD at 1100 K on the 504-atom start
              below (with its core): the step at which two atoms first come closer than 1.5 A,
              if they do, and the closest pair met. Only a kind that survives goes on.
-  eos        the model's energy at every geometry of data/gst_eos (6 crystals x 9 volumes,
-             never trained on), saved beside the DFT energies; the notebook fits both.
+  eos        the model's energy at every geometry of data/gst_eos (7 crystals x 9 volumes,
+             never trained on; the primitive cells repeated to >= 12 A for the model, which
+             leaves a periodic model's energy per atom unchanged), saved beside the DFT
+             energies; the notebook fits both.
   glass:G    for G in GLASSES: a 63- or 64-atom liquid geometry of data/gst replicated 2x2x2
              (Ge14Sb14Te35 -> 504-atom GST225; Sb42Te22 -> 512-atom Sb-rich Sb66Te34, the
              Sb-Te side of review 000 Fig. 5C), the model + a ZBL core per element pair
@@ -37,6 +39,7 @@ from mlip_course.analysis import first_collapse, stop_if_collapsed
 from mlip_course.calculator import as_calculator
 from mlip_course.data import candidates, frames
 from mlip_course.data import load as load_data
+from mlip_course.data.structures import wider_than
 from mlip_course.models.repulsion import WithCoreRepulsion
 from mlip_course.sampling.md import sample_nvt
 from mlip_course.train import (_species, as_predictor, build, errors, fit, load, n_parameters,
@@ -133,11 +136,14 @@ def eos():
     model = as_predictor(load(out / args.model))
     rows = []
     for atoms in frames("gst_eos"):
-        e_model, _ = model.predict(atoms)
+        wide = wider_than(atoms)
+        e_model, _ = model.predict(wide)
         rows.append({"origin": atoms.info["origin"], "formula": atoms.get_chemical_formula(),
-                     "atoms": len(atoms), "volume": atoms.get_volume() / len(atoms),
+                     "atoms": len(atoms), "model_atoms": len(wide),
+                     "kpoints": atoms.info.get("cp2k_kpoints"),
+                     "volume": atoms.get_volume() / len(atoms),
                      "dft": atoms.get_potential_energy() / len(atoms),
-                     "model": float(e_model) / len(atoms)})
+                     "model": float(e_model) / len(wide)})
     (out / "eos.json").write_text(json.dumps(rows, indent=1) + "\n")
     return {"frames": len(rows)}
 
