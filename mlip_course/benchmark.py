@@ -27,11 +27,12 @@ def split_hashes(split) -> dict[str, list[str]]:
             for part in ("train", "valid", "test")}
 
 
-def recorded_split(record: dict, name: str = "gete") -> dict[str, list[Atoms]]:
+def recorded_split(record: dict, name: str = "gete",
+                   root: Path | None = None) -> dict[str, list[Atoms]]:
     """The benchmark's own split, rebuilt from today's data by frame hash (data grow)."""
     from .data import load as load_data
 
-    current = load_data(name)
+    current = load_data(name, root)
     by_hash = {results.frame_hash(a): a for part in ("train", "valid", "test")
                for a in getattr(current, part)}
     split = record["payload"]["split"]
@@ -160,6 +161,49 @@ def errors_by(pred: dict[str, np.ndarray], frames: Sequence[Atoms],
                "forces": np.concatenate([pred["forces"][offsets[k]:offsets[k + 1]] for k in idx])}
         out[name] = {"frames": len(idx), **errors(sub, [frames[k] for k in idx])}
     return out
+
+
+def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
+                       root: Path | None = None, study: str = STUDY):
+    """Force RMSE (meV/A) of each model's stored test predictions against the labels its
+    test frames had (``old``) and against their relabelling (``new``, e.g. with a k-point mesh),
+    per phase and overall, on the test frames relabelled so far (:func:`data.relabel_pairs`).
+    The row ``labels`` is the RMS difference between the two label sets themselves."""
+    import pandas as pd
+
+    from .data import relabel_pairs
+
+    test = recorded_split(record, name, root)["test"]
+    new = {results.frame_hash(a): b for a, b in relabel_pairs(name, root)}
+    offsets = np.concatenate([[0], np.cumsum([len(a) for a in test])])
+    chosen = [k for k, a in enumerate(test) if results.frame_hash(a) in new]
+    if not chosen:
+        return pd.DataFrame()
+
+    def rms(parts):
+        return 1000 * float(np.sqrt(np.mean(np.concatenate(parts) ** 2)))
+
+    def row(forces):            # forces(k) -> predicted forces of test frame k
+        out = {}
+        groups = {"all": chosen}
+        for k in chosen:
+            groups.setdefault(str(test[k].info.get("phase", "?")), []).append(k)
+        for group, idx in groups.items():
+            for label in ("old", "new"):
+                ref = (lambda k: test[k].get_forces()) if label == "old" else \
+                      (lambda k: new[results.frame_hash(test[k])].get_forces())
+                out[(group, label)] = rms([forces(k) - ref(k) for k in idx])
+        return out
+
+    rows = {"labels": row(lambda k: new[results.frame_hash(test[k])].get_forces())}
+    for kind in kinds:
+        pred = stored_predictions(kind, root, study)["forces"]
+        rows[kind] = row(lambda k: pred[offsets[k]:offsets[k + 1]])
+    table = pd.DataFrame(rows).T
+    table.loc["labels", [c for c in table.columns if c[1] == "new"]] = 0.0
+    table.attrs["frames"] = {g: sum(1 for k in chosen if g in ("all", test[k].info.get("phase")))
+                             for g in dict.fromkeys(c[0] for c in table.columns)}
+    return table
 
 
 def family_table(kinds: Sequence[str], every: int = 1, root: Path | None = None):

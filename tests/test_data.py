@@ -293,7 +293,9 @@ def test_adopting_a_relabelled_set_keeps_the_old_labels(toy_root, monkeypatch):
         data.previous_frames("toy", toy_root)
     with pytest.raises(RuntimeError, match="0 of 30 frames"):
         build_mod.adopt_relabelled("toy", toy_root)
+    assert data.relabel_pairs("toy", toy_root) == []
     build_mod.relabel("toy", n=3, root=toy_root, log=lambda m: None)
+    assert len(data.relabel_pairs("toy", toy_root)) == 3
     with pytest.raises(RuntimeError, match="3 of 30 frames"):
         build_mod.adopt_relabelled("toy", toy_root)
     build_mod.relabel("toy", root=toy_root, log=lambda m: None)
@@ -309,6 +311,8 @@ def test_adopting_a_relabelled_set_keeps_the_old_labels(toy_root, monkeypatch):
     assert data.verify("toy", toy_root)["frames"] == 30
     assert len(data.frames("toy", toy_root)) == len(shipped)
     before = data.previous_frames("toy", toy_root)
+    pairs = data.relabel_pairs("toy", toy_root)
+    assert len(pairs) == 30 and pairs[0][0].info["candidate_id"] == pairs[0][1].info["candidate_id"]
     assert [a.get_potential_energy() for a in before] == [a.get_potential_energy() for a in shipped]
 
 
@@ -319,3 +323,32 @@ def test_relabel_takes_the_listed_frames_first(toy_root):
     assert build_mod.relabel("toy", n=3, root=toy_root, first=wanted, log=lambda m: None) == 3
     done = [a.info["candidate_id"] for a in data.frames("relabel/toy", toy_root)]
     assert done == wanted + [ids[0]]
+
+
+def test_models_against_relabelled_test_frames(toy_root, monkeypatch):
+    from mlip_course import results
+    from mlip_course.benchmark import against_relabelled, split_hashes
+
+    build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None)
+    split = data.load("toy", toy_root)
+    record = {"payload": {"split": split_hashes(split)}}
+    out = results.study_dir("models", toy_root) / "exact"
+    out.mkdir(parents=True)
+    np.savez_compressed(out / "predictions.npz", energy=np.zeros(len(split.test)),
+                        forces=np.concatenate([a.get_forces() for a in split.test]))
+    assert against_relabelled(["exact"], record, "toy", toy_root).empty
+
+    def moved(atoms, workdir, settings=None, **kw):        # new labels: +-0.3 eV/A per atom
+        out = _fake_cp2k(atoms, workdir)
+        sign = np.where(np.arange(len(out)) % 2 == 0, 1.0, -1.0)[:, None]
+        return label(out, out.get_potential_energy(), out.get_forces() + 0.3 * sign,
+                     cp2k_wall_s=0.2, cp2k_scf_steps=2, **dict(atoms.info))
+
+    monkeypatch.setattr(build_mod, "run_cp2k", moved)
+    first = [a.info["candidate_id"] for a in split.test]
+    build_mod.relabel("toy", n=2, root=toy_root, first=first, log=lambda m: None)
+    table = against_relabelled(["exact"], record, "toy", toy_root)
+    assert table.attrs["frames"]["all"] == 2
+    assert table.loc["exact", ("all", "old")] == pytest.approx(0.0, abs=1e-9)
+    assert table.loc["exact", ("all", "new")] == pytest.approx(300.0)
+    assert table.loc["labels", ("all", "old")] == pytest.approx(300.0)

@@ -195,6 +195,25 @@ def previous_frames(name: str, root: Path | None = None) -> list[Atoms]:
     return read_dataset(path)
 
 
+def relabel_pairs(name: str, root: Path | None = None) -> list[tuple[Atoms, Atoms]]:
+    """``(old, new)`` labels of the same geometries, in the shipped order: the shipped frames and
+    ``data/relabel/<name>/`` while a relabelling runs (only the frames done so far), then
+    ``data/<name>/previous/`` and the shipped frames once it has been adopted."""
+    if (data_dir(name, root) / "previous" / "frames.xyz").exists():
+        old, new = previous_frames(name, root), frames(name, root)
+    elif (data_dir(f"relabel/{name}", root) / "frames.xyz").exists():
+        old, new = frames(name, root), frames(f"relabel/{name}", root)
+    else:
+        return []
+    by_id = {a.info["candidate_id"]: a for a in new}
+    pairs = [(a, by_id[a.info["candidate_id"]]) for a in old if a.info["candidate_id"] in by_id]
+    for a, b in pairs:
+        if len(a) != len(b) or not np.allclose(a.positions, b.positions, atol=1e-6):
+            raise RuntimeError(f"data/{name}: frame {a.info['candidate_id']} has another "
+                               "geometry in its relabelled version; relabel it again.")
+    return pairs
+
+
 def first_per_origin(frames: list[Atoms], n: int | None) -> list[Atoms]:
     """The first ``n`` frames of every origin (trajectory), in order; all frames for None.
     Quick mode uses it to shrink a data set without dropping any trajectory."""
@@ -221,4 +240,4 @@ def candidates(name: str, origin: str, root: Path | None = None) -> list[Atoms]:
 
 
 __all__ = ["Split", "available", "manifest", "verify", "load", "frames", "table", "split_by_origin",
-           "energy_residuals", "candidates", "previous_frames"]
+           "energy_residuals", "candidates", "previous_frames", "relabel_pairs"]
