@@ -452,19 +452,6 @@ DESCRIPTIONS = {
                "atoms) and metastable rocksalt GST (Ge13Sb13Te32, 58 atoms), labelled with a "
                "k-point density of 3 per reciprocal Angstrom (6x6x6 on the 2-atom cells, 2x2x2 "
                "on the 58-atom cell): Sb-Te E-V curves and formation energies.",
-    "gete_aimd_k": _gete_aimd_k,
-                                                  "ge_clusters": _ge_clusters,
-                                                  "water_dimer": _water_dimer}
-DESCRIPTIONS = {
-    "gete": "GeTe: rocksalt and alpha crystals (rattled, strained, thermal), vacancies and "
-            "antisites, surfaces, liquid at 900-1200 K, melt-quenched amorphous, and (active "
-            "learning) the liquid of the course's tnet model at 1000 K; 62-64 atoms.",
-    "gst": "Ge-Sb-Te: metastable rocksalt GST (Ge13Sb13Te32), Sb2Te3, Ge/Sb/Te elements, "
-           "defects, surfaces, liquid and amorphous Ge14Sb14Te35 and Sb-rich Sb42Te22.",
-    "gst_eos": "Energy-volume scans (9 isotropic scalings of the lattice, -11 % to +26 % in "
-               "volume, experimental shape and internal positions, no rattle) of diamond Ge, "
-               "A7 Sb, trigonal Te, alpha-GeTe, Sb2Te3 and metastable rocksalt GST "
-               "(Ge13Sb13Te32): Sb-Te E-V curves and formation energies; 54-81 atoms.",
     "gete_aimd_k": "Every 10th step of the CP2K MD gete_aimd (liquid GeTe at 1000 K, run at "
                    "the Gamma point), labelled again as single points with the k-point mesh: "
                    "the MD's share of the training data once gete is relabelled.",
