@@ -352,3 +352,26 @@ def test_models_against_relabelled_test_frames(toy_root, monkeypatch):
     assert table.loc["exact", ("all", "old")] == pytest.approx(0.0, abs=1e-9)
     assert table.loc["exact", ("all", "new")] == pytest.approx(300.0)
     assert table.loc["labels", ("all", "old")] == pytest.approx(300.0)
+
+
+def test_parallel_workers_label_everything_once(toy_root, monkeypatch):
+    import time as time_mod
+
+    build_mod.build("toy", n=5, root=toy_root, sample_missing=False, log=lambda m: None,
+                    workers=3)
+    assert build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None,
+                           workers=3) == 25
+    ids = [a.info["candidate_id"] for a in data.frames("toy", toy_root)]
+    assert len(ids) == len(set(ids)) == 30
+
+    def slow_first(atoms, workdir, settings=None, **kw):    # the first frame finishes late
+        time_mod.sleep(0.2 if atoms.info["candidate_id"] == ids[0] else 0.0)
+        return _fake_cp2k(atoms, workdir)
+
+    monkeypatch.setattr(build_mod, "run_cp2k", slow_first)
+    assert build_mod.relabel("toy", root=toy_root, log=lambda m: None, workers=2) == 30
+    relabelled = [a.info["candidate_id"] for a in data.frames("relabel/toy", toy_root)]
+    assert sorted(relabelled) == sorted(ids) and relabelled != ids     # out of order
+    build_mod.adopt_relabelled("toy", toy_root)
+    assert [a.info["candidate_id"] for a in data.frames("toy", toy_root)] == ids   # shipped order
+    assert data.verify("toy", toy_root)["frames"] == 30

@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("name")
     p.add_argument("--n", type=int, default=None, help="label at most N new frames")
     p.add_argument("--nproc", type=int, default=2, help="MPI ranks for CP2K (default 2)")
+    p.add_argument("--workers", type=int, default=1, help="CP2K runs at once (e.g. --workers 2 "
+                   "--nproc 1 on two cores: about 20 %% more frames an hour)")
     p.add_argument("--no-sample", action="store_true",
                    help="label only groups whose candidates exist already")
     p = sub.add_parser("relabel", help="label a dataset's frames again with the current "
@@ -30,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("name")
     p.add_argument("--n", type=int, default=None, help="relabel at most N frames")
     p.add_argument("--nproc", type=int, default=2, help="MPI ranks for CP2K (default 2)")
+    p.add_argument("--workers", type=int, default=1, help="CP2K runs at once (see build)")
     p.add_argument("--first", nargs="*", default=[], choices=["test", "valid", "train"],
                    help="relabel the frames of these parts of data.load(NAME)'s split first")
     p.add_argument("--adopt", action="store_true", help="replace the dataset's labels by the "
@@ -57,14 +60,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "build":
             settings = settings_for(args.name, nproc=args.nproc)
             build(args.name, args.n, args.root, settings, sample_missing=not args.no_sample,
-                  log=lambda m: print(m, flush=True))
+                  log=lambda m: print(m, flush=True), workers=args.workers)
         elif args.cmd == "relabel" and args.adopt:
             print(json.dumps(adopt_relabelled(args.name, args.root)["counts"]))
         elif args.cmd == "relabel":
             split = load(args.name, args.root) if args.first else None
             first = [a.info["candidate_id"] for part in args.first for a in getattr(split, part)]
             relabel(args.name, args.n, args.root, CP2KSettings(nproc=args.nproc), first=first,
-                    log=lambda m: print(m, flush=True))
+                    log=lambda m: print(m, flush=True), workers=args.workers)
         elif args.cmd == "aimd":
             from .aimd import MDSettings, run
             from .recipes import AIMD
