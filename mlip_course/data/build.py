@@ -10,7 +10,7 @@ Layout of a dataset folder::
     data/relabel/<name>/                 the same frames labelled again with new settings
                                          (:func:`relabel`), until they replace the old labels
 
-``frames.xyz`` is the source of truth: a killed build loses at most the frame in progress,
+``frames.xyz`` is the source of truth: a killed build loses at most the frames in progress,
 and the next ``build`` skips every candidate already labelled.
 """
 
