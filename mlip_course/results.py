@@ -55,16 +55,25 @@ def frame_hash(atoms) -> str:
     return hashlib.sha256(b"".join(parts)).hexdigest()[:20]
 
 
-def _current_hashes(datasets, root: Path) -> set[str]:
-    from .data import frames
+def _current_hashes(datasets, root: Path, previous: bool = False) -> set[str]:
+    from .data import frames, previous_frames
 
-    return {frame_hash(a) for name in datasets for a in frames(name, root / "data")}
+    hashes = {frame_hash(a) for name in datasets for a in frames(name, root / "data")}
+    if previous:                        # also the labels a relabelling replaced
+        hashes |= {frame_hash(a) for name in datasets
+                   if (root / "data" / name / "previous" / "frames.xyz").exists()
+                   for a in previous_frames(name, root / "data")}
+    return hashes
 
 
 def save(study: str, payload: dict, *, started: float, datasets: tuple[str, ...] = (),
-         root: Path | None = None, frames: list[str] | None = None) -> Path:
+         root: Path | None = None, frames: list[str] | None = None,
+         compares_labels: bool = False) -> Path:
     """Write ``results/<study>/results.json``; ``started`` is ``time.time()`` at the start;
     ``frames``: hashes (:func:`frame_hash`) of the frames used, for data sets still growing.
+    ``compares_labels``: the study is about the labels themselves (e.g. Gamma point vs a
+    k-point mesh), so it stays valid when a relabelling replaces them, as long as the labels
+    it used are kept in ``data/<name>/previous/``.
     Re-saving a study keeps the earlier commands under ``provenance["earlier_runs"]``."""
     root = root or repo_root()
     manifests = {name: _manifest_sha256(name, root) for name in datasets}
@@ -77,6 +86,7 @@ def save(study: str, payload: dict, *, started: float, datasets: tuple[str, ...]
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "data_manifest_sha256": manifests,
             **({"frames_used": sorted(frames)} if frames is not None else {}),
+            **({"compares_labels": True} if compares_labels else {}),
         },
         "payload": payload,
     }
@@ -105,7 +115,8 @@ def load(study: str, root: Path | None = None) -> dict:
                if _manifest_sha256(name, root) != sha]
     record["frames_added_since"] = 0
     if changed and "frames_used" in prov:         # growing data: the frames used must be intact
-        current = _current_hashes(prov["data_manifest_sha256"], root)
+        current = _current_hashes(prov["data_manifest_sha256"], root,
+                                  previous=prov.get("compares_labels", False))
         missing = set(prov["frames_used"]) - current
         if not missing:
             record["frames_added_since"] = len(current) - len(prov["frames_used"])

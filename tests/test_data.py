@@ -289,6 +289,7 @@ def test_adopting_a_relabelled_set_keeps_the_old_labels(toy_root, monkeypatch):
     monkeypatch.setitem(recipes.SETTINGS, "toy", recipes.GAMMA_ONLY)   # labelled at Gamma
     build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None)
     shipped = data.frames("toy", toy_root)
+    assert len(data.original_frames("toy", toy_root)) == len(shipped)
     with pytest.raises(FileNotFoundError, match="has not been relabelled"):
         data.previous_frames("toy", toy_root)
     with pytest.raises(RuntimeError, match="0 of 30 frames"):
@@ -311,6 +312,7 @@ def test_adopting_a_relabelled_set_keeps_the_old_labels(toy_root, monkeypatch):
     assert data.verify("toy", toy_root)["frames"] == 30
     assert len(data.frames("toy", toy_root)) == len(shipped)
     before = data.previous_frames("toy", toy_root)
+    assert data.original_frames("toy", toy_root)[0].get_potential_energy() == before[0].get_potential_energy()
     pairs = data.relabel_pairs("toy", toy_root)
     assert len(pairs) == 30 and pairs[0][0].info["candidate_id"] == pairs[0][1].info["candidate_id"]
     assert [a.get_potential_energy() for a in before] == [a.get_potential_energy() for a in shipped]

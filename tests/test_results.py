@@ -58,6 +58,17 @@ def test_growing_data_keep_results_whose_frames_are_intact(tmp_path):
     write_dataset(folder / "frames.xyz", changed)                # labels of used frames changed
     with pytest.raises(RuntimeError, match="changed or vanished"):
         results.load("demo", root=tmp_path)
+    # a study of the labels themselves stays valid while the labels it used are kept
+    write_dataset(folder / "frames.xyz", atoms[:2])
+    results.save("labels", {}, started=time.time(), datasets=("toy",), root=tmp_path,
+                 frames=used, compares_labels=True)
+    (folder / "previous").mkdir()
+    write_dataset(folder / "previous" / "frames.xyz", atoms[:2])  # a relabelling was adopted
+    write_dataset(folder / "frames.xyz", changed[:2])
+    (folder / "manifest.json").write_text('{"frames": 2, "relabelled": true}')
+    assert results.load("labels", root=tmp_path)["payload"] == {}
+    with pytest.raises(RuntimeError, match="changed or vanished"):
+        results.load("demo", root=tmp_path)
 
 
 def test_progress_survives_a_restart(tmp_path):

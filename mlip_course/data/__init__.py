@@ -195,12 +195,20 @@ def previous_frames(name: str, root: Path | None = None) -> list[Atoms]:
     return read_dataset(path)
 
 
+def original_frames(name: str, root: Path | None = None) -> list[Atoms]:
+    """The frames of ``name`` with the labels they had before a relabelling was adopted
+    (``data/<name>/previous/``), or the shipped ones when there was none."""
+    if (data_dir(name, root) / "previous" / "frames.xyz").exists():
+        return previous_frames(name, root)
+    return frames(name, root)
+
+
 def relabel_pairs(name: str, root: Path | None = None) -> list[tuple[Atoms, Atoms]]:
     """``(old, new)`` labels of the same geometries, in the shipped order: the shipped frames and
     ``data/relabel/<name>/`` while a relabelling runs (only the frames done so far), then
     ``data/<name>/previous/`` and the shipped frames once it has been adopted."""
     if (data_dir(name, root) / "previous" / "frames.xyz").exists():
-        old, new = previous_frames(name, root), frames(name, root)
+        old, new = original_frames(name, root), frames(name, root)
     elif (data_dir(f"relabel/{name}", root) / "frames.xyz").exists():
         old, new = frames(name, root), frames(f"relabel/{name}", root)
     else:
@@ -240,4 +248,5 @@ def candidates(name: str, origin: str, root: Path | None = None) -> list[Atoms]:
 
 
 __all__ = ["Split", "available", "manifest", "verify", "load", "frames", "table", "split_by_origin",
-           "energy_residuals", "candidates", "previous_frames", "relabel_pairs"]
+           "energy_residuals", "candidates", "previous_frames", "original_frames",
+           "relabel_pairs"]

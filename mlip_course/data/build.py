@@ -276,8 +276,10 @@ def adopt_relabelled(name: str, root: Path | None = None) -> dict:
     used = json.loads((new_dir / "manifest.json").read_text())["reference"]
     settings = settings_for(name)
 
-    def level_of_theory(d: dict) -> dict:          # as stored in JSON, without the MPI ranks
-        return {k: v for k, v in json.loads(json.dumps(d)).items() if k != "nproc"}
+    def level_of_theory(d: dict) -> dict:   # as stored in JSON, without the MPI ranks; a
+        # setting added to CP2KSettings after a manifest was written counts as its default
+        full = {**settings_dict(CP2KSettings()), **d}
+        return {k: v for k, v in json.loads(json.dumps(full)).items() if k != "nproc"}
 
     if level_of_theory(used["settings"]) != level_of_theory(settings_dict(settings)):
         raise RuntimeError(f"recipes.SETTINGS gives {name!r} other settings than the relabelled "
