@@ -139,13 +139,22 @@ def _device_scale() -> tuple[float, str]:
 
 
 def _phonons() -> tuple[float, str]:
-    rows = results.load("applications/properties")["payload"]["rows"]
-    ref = np.array(rows["cp2k"]["path_thz"])
-    rms = {k: float(np.sqrt(np.mean((np.array(v["path_thz"]) - ref) ** 2)))
-           for k, v in rows.items() if k != "cp2k"}
+    run = results.load("applications/properties")["payload"]
+    rows, reference = run["rows"], run.get("models_reference", "cp2k")
+
+    def rms_to(ref: str) -> dict[str, float]:
+        path = np.array(rows[ref]["path_thz"])
+        return {k: float(np.sqrt(np.mean((np.array(v["path_thz"]) - path) ** 2)))
+                for k, v in rows.items() if not k.startswith("cp2k")}
+
+    rms = rms_to(reference)                 # against the DFT computed like the training labels
     best = min(rms, key=rms.get)
-    return rms[best], (f"alpha-GeTe phonons along the path: {best} within {rms[best]:.2f} THz "
-                       f"(RMS) of CP2K; worst model {max(rms.values()):.2f} THz")
+    text = (f"alpha-GeTe phonons along the path: {best} within {rms[best]:.2f} THz (RMS) of "
+            f"CP2K computed like its training labels; worst model {max(rms.values()):.2f} THz")
+    if reference != "cp2k":
+        text += (f" (against k-point converged CP2K: {min(rms_to('cp2k').values()):.2f} THz; "
+                 "the training labels are not converged, see page 6d)")
+    return rms[best], text
 
 
 def _complexity() -> tuple[float, str]:
