@@ -164,17 +164,20 @@ def errors_by(pred: dict[str, np.ndarray], frames: Sequence[Atoms],
 
 
 def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
-                       root: Path | None = None, study: str = STUDY):
+                       data_root: Path | None = None, root: Path | None = None,
+                       study: str = STUDY):
     """Force RMSE (meV/A) of each model's stored test predictions against the labels its
     test frames had (``old``) and against their relabelling (``new``, e.g. with a k-point mesh),
     per phase and overall, on the test frames relabelled so far (:func:`data.relabel_pairs`).
-    The row ``labels`` is the RMS difference between the two label sets themselves."""
+    The row ``labels`` is the RMS difference between the two label sets themselves.
+    ``data_root``: the data folder (default ``data/``); ``root``: the repository whose
+    ``results/<study>/`` holds the predictions."""
     import pandas as pd
 
     from .data import relabel_pairs
 
-    test = recorded_split(record, name, root)["test"]
-    new = {results.frame_hash(a): b for a, b in relabel_pairs(name, root)}
+    test = recorded_split(record, name, data_root)["test"]
+    new = {results.frame_hash(a): b for a, b in relabel_pairs(name, data_root)}
     offsets = np.concatenate([[0], np.cumsum([len(a) for a in test])])
     chosen = [k for k, a in enumerate(test) if results.frame_hash(a) in new]
     if not chosen:

@@ -338,7 +338,7 @@ def test_models_against_relabelled_test_frames(toy_root, monkeypatch):
     out.mkdir(parents=True)
     np.savez_compressed(out / "predictions.npz", energy=np.zeros(len(split.test)),
                         forces=np.concatenate([a.get_forces() for a in split.test]))
-    assert against_relabelled(["exact"], record, "toy", toy_root).empty
+    assert against_relabelled(["exact"], record, "toy", toy_root, toy_root).empty
 
     def moved(atoms, workdir, settings=None, **kw):        # new labels: +-0.3 eV/A per atom
         out = _fake_cp2k(atoms, workdir)
@@ -349,7 +349,7 @@ def test_models_against_relabelled_test_frames(toy_root, monkeypatch):
     monkeypatch.setattr(build_mod, "run_cp2k", moved)
     first = [a.info["candidate_id"] for a in split.test]
     build_mod.relabel("toy", n=2, root=toy_root, first=first, log=lambda m: None)
-    table = against_relabelled(["exact"], record, "toy", toy_root)
+    table = against_relabelled(["exact"], record, "toy", toy_root, toy_root)
     assert table.attrs["frames"]["all"] == 2
     assert table.loc["exact", ("all", "old")] == pytest.approx(0.0, abs=1e-9)
     assert table.loc["exact", ("all", "new")] == pytest.approx(300.0)
