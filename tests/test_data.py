@@ -297,6 +297,10 @@ def test_adopting_a_relabelled_set_keeps_the_old_labels(toy_root, monkeypatch):
     assert data.relabel_pairs("toy", toy_root) == []
     build_mod.relabel("toy", n=3, root=toy_root, log=lambda m: None)
     assert len(data.relabel_pairs("toy", toy_root)) == 3
+    rows = {r["dataset"]: r for r in data.progress(toy_root)}
+    assert rows["relabel/toy"]["frames"] == 3 and rows["relabel/toy"]["of"] == 30
+    assert rows["toy"]["frames"] == 30 and "of" not in rows["toy"]
+    assert cli(["--root", str(toy_root), "status"]) == 0
     with pytest.raises(RuntimeError, match="3 of 30 frames"):
         build_mod.adopt_relabelled("toy", toy_root)
     build_mod.relabel("toy", root=toy_root, log=lambda m: None)

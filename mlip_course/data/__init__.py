@@ -41,6 +41,28 @@ def available(root: Path | None = None) -> list[str]:
     return sorted(p.parent.name for p in base.glob("*/manifest.json"))
 
 
+def progress(root: Path | None = None) -> list[dict]:
+    """One row per dataset on disk and per relabelling under way: frames done (of how many,
+    for a relabelling), failed, CP2K hours spent and the mean wall time per frame, from the
+    manifests (no frames are read)."""
+    base = root or data_dir("x").parent
+    rows = []
+    for path in sorted(base.glob("*/manifest.json")) + sorted(base.glob("relabel/*/manifest.json")):
+        man = json.loads(path.read_text())
+        name = path.parent.relative_to(base).as_posix()
+        walls = [f["wall_s"] for f in man.get("frames", []) if f.get("wall_s") is not None]
+        row = {"dataset": name, "frames": len(man.get("frames", [])),
+               "failed": len(json.loads((path.parent / "failed.json").read_text()))
+               if (path.parent / "failed.json").exists() else 0,
+               "cp2k_hours": round(sum(walls) / 3600, 2),
+               "mean_wall_s": round(sum(walls) / len(walls)) if walls else None}
+        if name.startswith("relabel/"):
+            source = base / name.split("/", 1)[1] / "manifest.json"
+            row["of"] = len(json.loads(source.read_text()).get("frames", [])) if source.exists() else None
+        rows.append(row)
+    return rows
+
+
 def manifest(name: str, root: Path | None = None) -> dict:
     path = data_dir(name, root) / "manifest.json"
     if not path.exists():
@@ -247,6 +269,6 @@ def candidates(name: str, origin: str, root: Path | None = None) -> list[Atoms]:
     return read(path, ":")
 
 
-__all__ = ["Split", "available", "manifest", "verify", "load", "frames", "table", "split_by_origin",
+__all__ = ["Split", "available", "progress", "manifest", "verify", "load", "frames", "table", "split_by_origin",
            "energy_residuals", "candidates", "previous_frames", "original_frames",
            "relabel_pairs"]

@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=None, help="data folder (default: repo data/)")
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list", help="datasets on disk and the recipes that can be built")
+    sub.add_parser("status", help="frames, failures and CP2K hours of every dataset on disk "
+                   "and of every relabelling under way")
     p = sub.add_parser("sample", help="write the candidate geometries of a dataset (no DFT)")
     p.add_argument("name")
     p.add_argument("--only", nargs="*", help="only these groups")
@@ -47,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("name")
     args = parser.parse_args(argv)
 
-    from . import available, load, verify
+    from . import available, load, progress, verify
     from .build import adopt_relabelled, build, data_dir, relabel, sample, write_manifest
     from .recipes import DATASETS, settings_for
 
@@ -55,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "list":
             print("on disk:", ", ".join(available(args.root)) or "none")
             print("recipes:", ", ".join(sorted(DATASETS)))
+        elif args.cmd == "status":
+            for row in progress(args.root):
+                done = f"{row['frames']}" + (f" of {row['of']}" if "of" in row else "")
+                mean = f"{row['mean_wall_s']} s a frame" if row["mean_wall_s"] else ""
+                print(f"{row['dataset']:<22} {done:>12} frames  {row['failed']} failed  "
+                      f"{row['cp2k_hours']:7.2f} CP2K h  {mean}")
         elif args.cmd == "sample":
             print(json.dumps(sample(args.name, args.root, only=args.only), indent=1))
         elif args.cmd == "build":
