@@ -269,6 +269,6 @@ def candidates(name: str, origin: str, root: Path | None = None) -> list[Atoms]:
     return read(path, ":")
 
 
-__all__ = ["Split", "available", "progress", "manifest", "verify", "load", "frames", "table", "split_by_origin",
-           "energy_residuals", "candidates", "previous_frames", "original_frames",
-           "relabel_pairs"]
+__all__ = ["Split", "available", "progress", "manifest", "verify", "load", "frames", "table",
+           "split_by_origin", "energy_residuals", "candidates", "previous_frames",
+           "original_frames", "relabel_pairs"]

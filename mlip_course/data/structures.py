@@ -2,7 +2,8 @@
 
 Every builder returns a periodic ``ase.Atoms`` of 48-96 atoms, the size of the training cells
 (their labels use a 2 x 2 x 2 k-point mesh); the crystals also come as primitive cells
-(``primitive=True``) for the energy-volume scans, which are labelled with a k-point density. Sources of the crystal data: rocksalt and alpha-GeTe (R3m, Goldak et al. 1966;
+(``primitive=True``) for the energy-volume scans, which are labelled with a k-point density.
+Sources of the crystal data: rocksalt and alpha-GeTe (R3m, Goldak et al. 1966;
 short/long Ge-Te bonds 2.84/3.16 A), Sb2Te3 (R-3m, Anderson & Krause 1974), metastable
 rocksalt Ge2Sb2Te5 (Te on one fcc sublattice; Ge, Sb and 20 % vacancies on the other,
 Yamada et al. 1991), diamond Ge, A7 Sb and trigonal Te.
@@ -71,7 +72,9 @@ def sb2te3(a: float = 4.264, c: float = 30.458, primitive: bool = False) -> Atom
 
 def diamond_ge(a: float = 5.658, primitive: bool = False) -> Atoms:
     """Diamond-cubic Ge, 64 atoms (primitive: 2)."""
-    return bulk("Ge", "diamond", a=a) if primitive else bulk("Ge", "diamond", a=a, cubic=True).repeat(2)
+    if primitive:
+        return bulk("Ge", "diamond", a=a)
+    return bulk("Ge", "diamond", a=a, cubic=True).repeat(2)
 
 
 def rocksalt_gete_primitive(a: float = 6.00) -> Atoms:
@@ -79,14 +82,16 @@ def rocksalt_gete_primitive(a: float = 6.00) -> Atoms:
     return bulk("GeTe", "rocksalt", a=a)
 
 
-def a7_sb(a: float = 4.307, c: float = 11.273, z: float = 0.2336, primitive: bool = False) -> Atoms:
+def a7_sb(a: float = 4.307, c: float = 11.273, z: float = 0.2336,
+          primitive: bool = False) -> Atoms:
     """A7 (R-3m) antimony, hexagonal cell repeated 3x3x1: 54 atoms (primitive: 2)."""
     cell = crystal(["Sb"], basis=[(0, 0, z)], spacegroup=166, cellpar=[a, a, c, 90, 90, 120],
                    primitive_cell=primitive)
     return cell if primitive else cell.repeat((3, 3, 1))
 
 
-def trigonal_te(a: float = 4.457, c: float = 5.929, x: float = 0.2633, primitive: bool = False) -> Atoms:
+def trigonal_te(a: float = 4.457, c: float = 5.929, x: float = 0.2633,
+                primitive: bool = False) -> Atoms:
     """Trigonal (P3_121) tellurium, 3x3x3: 81 atoms (primitive: the 3-atom cell)."""
     cell = crystal(["Te"], basis=[(x, 0, 1 / 3)], spacegroup=152, cellpar=[a, a, c, 90, 90, 120])
     return cell if primitive else cell.repeat((3, 3, 3))
@@ -97,7 +102,8 @@ def wider_than(atoms: Atoms, width: float = 12.0) -> Atoms:
     (twice a model's cutoff), so that no atom meets its own periodic image; returned unchanged
     when it is already wide enough. A periodic model's energy per atom does not change."""
     cell = atoms.cell
-    heights = atoms.get_volume() / np.linalg.norm(np.cross(cell[[1, 2, 0]], cell[[2, 0, 1]]), axis=1)
+    areas = np.linalg.norm(np.cross(cell[[1, 2, 0]], cell[[2, 0, 1]]), axis=1)
+    heights = atoms.get_volume() / areas
     reps = tuple(int(n) for n in np.ceil(width / heights - 1e-9))
     return atoms if reps == (1, 1, 1) else atoms.repeat(reps)
 
