@@ -179,33 +179,27 @@ def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
     test = recorded_split(record, name, data_root)["test"]
     new = {results.frame_hash(a): b for a, b in relabel_pairs(name, data_root)}
     offsets = np.concatenate([[0], np.cumsum([len(a) for a in test])])
-    chosen = [k for k, a in enumerate(test) if results.frame_hash(a) in new]
+    hashes = [results.frame_hash(a) for a in test]
+    chosen = [k for k, h in enumerate(hashes) if h in new]
     if not chosen:
         return pd.DataFrame()
+    labels = {"old": {k: test[k].get_forces() for k in chosen},
+              "new": {k: new[hashes[k]].get_forces() for k in chosen}}
+    groups = {"all": chosen}
+    for k in chosen:
+        groups.setdefault(str(test[k].info.get("phase", "?")), []).append(k)
 
-    def rms(parts):
-        return 1000 * float(np.sqrt(np.mean(np.concatenate(parts) ** 2)))
+    def row(forces) -> dict:            # forces[k]: the forces of test frame k to compare
+        return {(group, label): 1000 * float(np.sqrt(np.mean(np.concatenate(
+                    [forces[k] - labels[label][k] for k in idx]) ** 2)))
+                for group, idx in groups.items() for label in ("old", "new")}
 
-    def row(forces):            # forces(k) -> predicted forces of test frame k
-        out = {}
-        groups = {"all": chosen}
-        for k in chosen:
-            groups.setdefault(str(test[k].info.get("phase", "?")), []).append(k)
-        for group, idx in groups.items():
-            for label in ("old", "new"):
-                ref = (lambda k: test[k].get_forces()) if label == "old" else \
-                      (lambda k: new[results.frame_hash(test[k])].get_forces())
-                out[(group, label)] = rms([forces(k) - ref(k) for k in idx])
-        return out
-
-    rows = {"labels": row(lambda k: new[results.frame_hash(test[k])].get_forces())}
+    rows = {"labels": row(labels["new"])}
     for kind in kinds:
         pred = stored_predictions(kind, root, study)["forces"]
-        rows[kind] = row(lambda k: pred[offsets[k]:offsets[k + 1]])
+        rows[kind] = row({k: pred[offsets[k]:offsets[k + 1]] for k in chosen})
     table = pd.DataFrame(rows).T
-    table.loc["labels", [c for c in table.columns if c[1] == "new"]] = 0.0
-    table.attrs["frames"] = {g: sum(1 for k in chosen if g in ("all", test[k].info.get("phase")))
-                             for g in dict.fromkeys(c[0] for c in table.columns)}
+    table.attrs["frames"] = {group: len(idx) for group, idx in groups.items()}
     return table
 
 

@@ -230,7 +230,7 @@ def relabel_pairs(name: str, root: Path | None = None) -> list[tuple[Atoms, Atom
     ``data/relabel/<name>/`` while a relabelling runs (only the frames done so far), then
     ``data/<name>/previous/`` and the shipped frames once it has been adopted."""
     if (data_dir(name, root) / "previous" / "frames.xyz").exists():
-        old, new = original_frames(name, root), frames(name, root)
+        old, new = previous_frames(name, root), frames(name, root)
     elif (data_dir(f"relabel/{name}", root) / "frames.xyz").exists():
         old, new = frames(name, root), frames(f"relabel/{name}", root)
     else:
