@@ -17,6 +17,8 @@ NB_BUDGET_EACH ?= 60
 NB_BUDGET_TOTAL ?= 900
 export MLIP_COURSE_ROOT := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
+# No wheel cache: a CI machine once ran out of disk during setup (the venv alone is ~3.2 GB).
+export PIP_NO_CACHE_DIR := 1
 
 .PHONY: data setup vendor book test test-unit test-notebooks test-browser test-slow chromium clean
 
