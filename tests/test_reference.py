@@ -128,3 +128,23 @@ def test_isolated_molecule_input():
     water.pbc = True
     with pytest.raises(ValueError, match="isolated molecule"):
         ref.cp2k_input(water, ref.CP2KSettings(periodic=False))
+
+
+def test_blas_warning_names_the_fix(monkeypatch):
+    """CP2K on the reference BLAS gets a warning naming the package; OpenBLAS none."""
+    import subprocess
+
+    def fake_ldd(target):
+        def run(cmd, **kwargs):
+            return subprocess.CompletedProcess(cmd, 0, stdout=f"\tlibblas.so.3 => {target} (0x0)\n")
+        return run
+
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(ref.os.path, "realpath", lambda p: p)
+    monkeypatch.setattr(ref.subprocess, "run", fake_ldd("/usr/lib/x86_64-linux-gnu/blas/libblas.so.3"))
+    assert "apt-get install libopenblas0-openmp" in ref.blas_warning()
+    monkeypatch.setattr(ref.subprocess, "run",
+                        fake_ldd("/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3"))
+    assert ref.blas_warning() is None
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert ref.blas_library() is None

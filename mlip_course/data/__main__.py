@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..io import DatasetError
-from ..reference import CP2KNotFound, CP2KSettings
+from ..reference import CP2KNotFound, CP2KSettings, blas_warning
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     from .recipes import DATASETS, settings_for
 
     try:
+        if args.cmd in ("build", "relabel", "aimd") and not getattr(args, "adopt", False):
+            if (warning := blas_warning()) is not None:
+                print("warning:", warning, flush=True)
         if args.cmd == "list":
             print("on disk:", ", ".join(available(args.root)) or "none")
             print("recipes:", ", ".join(sorted(DATASETS)))
