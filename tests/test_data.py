@@ -176,6 +176,8 @@ def test_eos_scans_are_clean_isotropic_scalings():
             shift = other.get_scaled_positions() - ref.get_scaled_positions()
             assert np.abs(shift - np.round(shift)).max() < 1e-9    # no rattle: same shape
         meshes[name] = settings_for("gst_eos").mesh(ref)
+        assert {settings_for("gst_eos").mesh(a) for a in frames} == {meshes[name]}   # one per scan
+        assert all(n % 2 == 0 for n in meshes[name])                                # even
     assert meshes["gete_alpha_eos"] == (6, 6, 6) and meshes["gst_rocksalt_eos"] == (2, 2, 2)
 
 

@@ -38,6 +38,11 @@ def test_kpoint_density_gives_each_cell_its_mesh():
     assert ref.CP2KSettings().mesh() == (2, 2, 2) and ref.CP2KSettings(kpoints=None).mesh() is None
     with pytest.raises(ValueError, match="pass the structure"):
         dense.mesh()
+    squeezed = st.diamond_ge(primitive=True)          # 6x6x6 at 3.0; 7x7x7 (odd) when squeezed
+    squeezed.set_cell(squeezed.cell * 0.96, scale_atoms=True)
+    assert dense.mesh(squeezed) == (8, 8, 8)          # even meshes only
+    squeezed.info["scan_scale"] = 0.96                # a frame of an E-V scan: the unscaled mesh
+    assert dense.mesh(squeezed) == (6, 6, 6)
 
 
 def test_fixture_input_matches_current_settings():

@@ -73,12 +73,15 @@ def rattled(builder: Callable[[], Atoms], n: int, rattle: tuple[float, float],
 
 def isotropic_scan(builder: Callable[[], Atoms], scales: tuple[float, ...],
                    rattle: float = 0.02) -> Callable[[int], list[Atoms]]:
+    """The crystal scaled by each of ``scales`` (lengths); ``info["scan_scale"]`` records the
+    scale, so that a k-point density gives every frame of the scan the same mesh."""
     def make(seed: int) -> list[Atoms]:
         rng = np.random.default_rng(seed)
         out = []
         for s in scales:
             atoms = builder()
             atoms.set_cell(atoms.cell * s, scale_atoms=True)
+            atoms.info["scan_scale"] = float(s)
             atoms.positions += rng.normal(0, rattle, atoms.positions.shape)
             out.append(atoms)
         return out
