@@ -93,7 +93,9 @@ class CP2KSettings:
         Ge, 7x7x7 gave 9 meV/atom more than 6x6x6, which is within 0.4 meV/atom of 12x12x12).
         A frame of an energy-volume scan (``atoms.info["scan_scale"]``, the linear scale of
         its cell) gets the mesh of the unscaled cell, so that the mesh does not change along
-        the curve (a change put steps of 2-9 meV/atom into the scans)."""
+        the curve (a change put steps of 2-9 meV/atom into the scans). A structure's own
+        ``info["kpoint_density"]`` overrides the settings' density (e.g. a cell too big for
+        the density of the others)."""
         if not self.periodic:
             return None
         if self.kpoint_density is None:
@@ -104,11 +106,12 @@ class CP2KSettings:
         from ase import Atoms
         from ase.calculators.calculator import kptdensity2monkhorstpack
 
-        scale = float(cell.info.get("scan_scale", 1.0)) if isinstance(cell, Atoms) else 1.0
+        info = cell.info if isinstance(cell, Atoms) else {}
+        scale = float(info.get("scan_scale", 1.0))
+        density = float(info.get("kpoint_density", self.kpoint_density))
         grid = Atoms(cell=np.asarray(cell.cell if isinstance(cell, Atoms) else cell) / scale,
                      pbc=True)
-        return tuple(int(n) for n in kptdensity2monkhorstpack(grid, self.kpoint_density,
-                                                              even=True))
+        return tuple(int(n) for n in kptdensity2monkhorstpack(grid, density, even=True))
 
     def added_mos(self, natoms: int) -> int:
         return int(np.ceil(self.added_mos_per_atom * natoms))

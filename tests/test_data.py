@@ -178,7 +178,8 @@ def test_eos_scans_are_clean_isotropic_scalings():
         meshes[name] = settings_for("gst_eos").mesh(ref)
         assert {settings_for("gst_eos").mesh(a) for a in frames} == {meshes[name]}   # one per scan
         assert all(n % 2 == 0 for n in meshes[name])                                # even
-    assert meshes["gete_alpha_eos"] == (6, 6, 6) and meshes["gst_rocksalt_eos"] == (2, 2, 2)
+    assert meshes["gete_alpha_eos"] == (12, 12, 12) and meshes["gst_rocksalt_eos"] == (2, 2, 2)
+    assert meshes["sb2te3_eos"] == (6, 6, 6)
 
 
 def test_cheap_groups_make_seeded_candidates():

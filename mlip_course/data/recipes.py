@@ -421,11 +421,21 @@ def _ge_clusters() -> list[Group]:
 EOS_SCALES = (0.96, 0.98, 0.99, 1.0, 1.01, 1.02, 1.04, 1.06, 1.08)
 
 
+#: k-points per reciprocal Angstrom of the E-V scans (``SETTINGS``): the 2-3-atom cells come within
+#: 1.4 meV/atom of a 16x16x16 mesh at 6 (12x12x12 on A7 Sb, the slowest to converge; 6x6x6 was
+#: 13 meV/atom off there, scripts/data/eos_kpoints.py). Two cells get less, as their own
+#: ``info["kpoint_density"]``: Sb2Te3 (6x6x6 on its 5-atom cell; 12x12x12 would take hours a
+#: frame) and the 58-atom GST (2x2x2, the mesh of the training cells; 4x4x4 is out of reach).
+EOS_KPOINT_DENSITY = 6.0
+EOS_KPOINT_DENSITY_OF = {"sb2te3": 3.0, "gst_rocksalt": 3.0}
+
+
 def _gst_eos() -> list[Group]:
     """Energy-volume scans of the crystals of the Ge-Sb-Te system at their experimental shape and
     internal coordinates (no rattle): the Sb-Te E-V curves and the formation-energy (convex hull)
     check of the applications chapter. Ordered crystals as primitive cells (2-5 atoms), labelled
-    with a k-point density (``SETTINGS``); the disordered rocksalt GST needs its 58-atom cell."""
+    with a k-point density (``EOS_KPOINT_DENSITY``, one mesh per scan); the disordered rocksalt
+    GST needs its 58-atom cell."""
     builders = {"ge_diamond": lambda: st.diamond_ge(primitive=True),
                 "sb_a7": lambda: st.a7_sb(primitive=True),
                 "te_trigonal": lambda: st.trigonal_te(primitive=True),
@@ -433,7 +443,16 @@ def _gst_eos() -> list[Group]:
                 "gete_rocksalt": st.rocksalt_gete_primitive,
                 "sb2te3": lambda: st.sb2te3(primitive=True),
                 "gst_rocksalt": lambda: st.rocksalt_gst(seed=0)}
-    return [Group(f"{name}_eos", "crystal", isotropic_scan(build, EOS_SCALES, rattle=0.0), 3000 + k)
+    def with_density(name: str, build: Callable[[], Atoms]) -> Callable[[], Atoms]:
+        def make() -> Atoms:
+            atoms = build()
+            if name in EOS_KPOINT_DENSITY_OF:
+                atoms.info["kpoint_density"] = EOS_KPOINT_DENSITY_OF[name]
+            return atoms
+        return make
+
+    return [Group(f"{name}_eos", "crystal",
+                  isotropic_scan(with_density(name, build), EOS_SCALES, rattle=0.0), 3000 + k)
             for k, (name, build) in enumerate(builders.items())]
 
 
@@ -452,9 +471,10 @@ DESCRIPTIONS = {
     "gst_eos": "Energy-volume scans (9 isotropic scalings of the lattice, -11 % to +26 % in "
                "volume, experimental shape and internal positions, no rattle) of diamond Ge, "
                "A7 Sb, trigonal Te, alpha- and rocksalt GeTe, Sb2Te3 (primitive cells of 2-5 "
-               "atoms) and metastable rocksalt GST (Ge13Sb13Te32, 58 atoms), labelled with a "
-               "k-point density of 3 per reciprocal Angstrom (6x6x6 on the 2-atom cells, 2x2x2 "
-               "on the 58-atom cell): Sb-Te E-V curves and formation energies.",
+               "atoms) and metastable rocksalt GST (Ge13Sb13Te32, 58 atoms), labelled with one "
+               "even k-point mesh per scan: 6 per reciprocal Angstrom on the 2-3-atom cells "
+               "(12x12x12 on the 2-atom ones), 3 on Sb2Te3 (6x6x6) and the 58-atom cell (2x2x2): "
+               "Sb-Te E-V curves and formation energies.",
     "gete_aimd_k": "Every 10th step of the CP2K MD gete_aimd (liquid GeTe at 1000 K, run at "
                    "the Gamma point), labelled again as single points with the k-point mesh: "
                    "the MD's share of the training data once gete is relabelled.",
@@ -489,7 +509,7 @@ SETTINGS: dict[str, dict[str, object]] = {
     "water_dimer": {"cutoff_ry": 600.0, "rel_cutoff_ry": 60.0, "periodic": False},
     "ge_clusters": GAMMA_ONLY,
     "gete": GAMMA_ONLY, "gete_aimd": GAMMA_ONLY, "gst": GAMMA_ONLY,
-    "gst_eos": {"kpoint_density": 3.0}}
+    "gst_eos": {"kpoint_density": EOS_KPOINT_DENSITY}}
 
 
 def settings_for(name: str, **overrides) -> CP2KSettings:
