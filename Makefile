@@ -67,16 +67,17 @@ test-notebooks: setup
 test-browser: setup chromium
 	MLIP_COURSE_QUICK=1 $(PY) -m pytest tests/test_browser.py -q
 
-# Label the Gamma-point datasets again with the k-point mesh (book page 2, section 1b) and the
-# energy-volume scans (primitive cells, k-point density), one after the other, two one-rank
+# Build the energy-volume scans (primitive cells, k-point density; about an hour) and label the
+# Gamma-point datasets again with the k-point mesh (book page 2, section 1b), one after the other,
+# two one-rank
 # CP2K runs at a time under nice -n 19 (tens of hours; resumable, safe to kill). Adopting a
 # relabelled set is a reviewed step (`relabel NAME --adopt` with recipes.SETTINGS updated); new gst frames are built
 # after gst's adoption, so that they get the mesh too.
 LABEL_OPTS = --workers 2 --nproc 1
 data: setup
+	$(PY) -m mlip_course.data build gst_eos $(LABEL_OPTS)
 	$(PY) -m mlip_course.data relabel gete --first test valid $(LABEL_OPTS)
 	$(PY) -m mlip_course.data build gete_aimd_k $(LABEL_OPTS)
-	$(PY) -m mlip_course.data build gst_eos $(LABEL_OPTS)
 	$(PY) -m mlip_course.data relabel gst $(LABEL_OPTS)
 
 test-slow: setup
