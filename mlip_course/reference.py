@@ -106,11 +106,10 @@ class CP2KSettings:
         from ase import Atoms
         from ase.calculators.calculator import kptdensity2monkhorstpack
 
-        info = cell.info if isinstance(cell, Atoms) else {}
-        scale = float(info.get("scan_scale", 1.0))
-        density = float(info.get("kpoint_density", self.kpoint_density))
-        grid = Atoms(cell=np.asarray(cell.cell if isinstance(cell, Atoms) else cell) / scale,
-                     pbc=True)
+        atoms = cell if isinstance(cell, Atoms) else Atoms(cell=cell, pbc=True)
+        scale = float(atoms.info.get("scan_scale", 1.0))
+        density = float(atoms.info.get("kpoint_density", self.kpoint_density))
+        grid = Atoms(cell=np.asarray(atoms.cell) / scale, pbc=True)
         return tuple(int(n) for n in kptdensity2monkhorstpack(grid, density, even=True))
 
     def added_mos(self, natoms: int) -> int:

@@ -72,15 +72,17 @@ def rattled(builder: Callable[[], Atoms], n: int, rattle: tuple[float, float],
 
 
 def isotropic_scan(builder: Callable[[], Atoms], scales: tuple[float, ...],
-                   rattle: float = 0.02) -> Callable[[int], list[Atoms]]:
+                   rattle: float = 0.02, info: dict | None = None) -> Callable[[int], list[Atoms]]:
     """The crystal scaled by each of ``scales`` (lengths); ``info["scan_scale"]`` records the
-    scale, so that a k-point density gives every frame of the scan the same mesh."""
+    scale, so that a k-point density gives every frame of the scan the same mesh. ``info``
+    is added to every frame's (e.g. its own ``kpoint_density``)."""
     def make(seed: int) -> list[Atoms]:
         rng = np.random.default_rng(seed)
         out = []
         for s in scales:
             atoms = builder()
             atoms.set_cell(atoms.cell * s, scale_atoms=True)
+            atoms.info.update(info or {})
             atoms.info["scan_scale"] = float(s)
             atoms.positions += rng.normal(0, rattle, atoms.positions.shape)
             out.append(atoms)
@@ -443,16 +445,10 @@ def _gst_eos() -> list[Group]:
                 "gete_rocksalt": st.rocksalt_gete_primitive,
                 "sb2te3": lambda: st.sb2te3(primitive=True),
                 "gst_rocksalt": lambda: st.rocksalt_gst(seed=0)}
-    def with_density(name: str, build: Callable[[], Atoms]) -> Callable[[], Atoms]:
-        def make() -> Atoms:
-            atoms = build()
-            if name in EOS_KPOINT_DENSITY_OF:
-                atoms.info["kpoint_density"] = EOS_KPOINT_DENSITY_OF[name]
-            return atoms
-        return make
-
     return [Group(f"{name}_eos", "crystal",
-                  isotropic_scan(with_density(name, build), EOS_SCALES, rattle=0.0), 3000 + k)
+                  isotropic_scan(build, EOS_SCALES, rattle=0.0,
+                                 info={"kpoint_density": EOS_KPOINT_DENSITY_OF[name]}
+                                 if name in EOS_KPOINT_DENSITY_OF else None), 3000 + k)
             for k, (name, build) in enumerate(builders.items())]
 
 
