@@ -126,3 +126,54 @@ def test_mace_uses_its_stage_two_model_when_training_wrote_one(tmp_path):
     (tmp_path / "mace_stagetwo.model").write_bytes(b"")
     assert model._model_file().name == "mace_stagetwo.model"
     assert "--swa" in model.command() and "--start_swa=48" in model.command()
+
+
+def test_stored_dimenet_bases_are_the_bessel_and_legendre_functions():
+    """The shipped DimeNet bases (read instead of PyG's 10-30 s sympy derivation) evaluate to
+    normalised spherical Bessel functions at their zeros and to Y_l^0."""
+    import sympy
+    from scipy.special import eval_legendre, spherical_jn
+
+    from mlip_course.models.pyg import stored_basis
+
+    x, theta = sympy.symbols("x theta")
+    grid = np.linspace(0.05, 1.0, 40)
+    bessel = stored_basis("bessel_basis", 5, 6)
+    assert len(bessel) == 5 and all(len(row) == 6 for row in bessel)
+    for order, row in enumerate(bessel):
+        for k, expr in enumerate(row):
+            values = sympy.lambdify(x, expr, "numpy")(grid)
+            assert abs(values[-1]) < 1e-5 * np.abs(values).max()      # zero at the cutoff
+            shape = spherical_jn(order, grid * _bessel_zero(order, k))
+            ratio = values / np.where(np.abs(shape) > 1e-3, shape, np.nan)
+            assert np.nanstd(ratio) < 1e-5 * np.nanmean(np.abs(ratio))   # j_l up to its norm
+    harmonics = stored_basis("real_sph_harm", 5)
+    angles = np.linspace(0.1, 3.0, 7)
+    for order, row in enumerate(harmonics):
+        values = np.broadcast_to(sympy.lambdify(theta, row[0], "numpy")(angles), angles.shape)
+        expected = np.sqrt((2 * order + 1) / (4 * np.pi)) * eval_legendre(order, np.cos(angles))
+        assert np.allclose(values, expected, atol=1e-6)
+
+
+def _bessel_zero(order: int, k: int) -> float:
+    """The k-th positive zero of j_order (bisection on a fine grid)."""
+    from scipy.optimize import brentq
+    from scipy.special import spherical_jn
+
+    grid = np.linspace(0.5, 40, 40000)
+    values = spherical_jn(order, grid)
+    roots = [brentq(lambda z: spherical_jn(order, z), a, b)
+             for a, b, fa, fb in zip(grid[:-1], grid[1:], values[:-1], values[1:]) if fa * fb < 0]
+    return roots[k]
+
+
+@pytest.mark.slow
+def test_stored_dimenet_bases_equal_the_library_derivation():
+    import sympy
+    from torch_geometric.nn.models import dimenet_utils
+
+    from mlip_course.models.pyg import BASIS_FUNCTIONS, stored_basis
+
+    for name, args in BASIS_FUNCTIONS.items():
+        stored, derived = stored_basis(name, *args), getattr(dimenet_utils, name)(*args)
+        assert all(sympy.srepr(a) == sympy.srepr(b) for r, s in zip(stored, derived) for a, b in zip(r, s))

@@ -16,7 +16,11 @@ edges (:func:`mlip_course.models.edges.edges`, differentiable), so forces come o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
 
 import torch
 from ase import Atoms
@@ -25,6 +29,57 @@ from torch import nn
 
 from ..descriptors.neighbours import species_index
 from .edges import Edges, GivenEdges, edges, no_self_images, with_self_loops
+
+
+BASIS_TABLE = Path(__file__).with_name("dimenet_basis.json")
+# PyG's sympy derivations that DimeNet++ runs each time a model is built, and their arguments
+BASIS_FUNCTIONS = {"bessel_basis": (5, 6), "real_sph_harm": (5,)}
+
+
+def stored_basis(name: str, *args: int, library: Callable | None = None) -> list[list]:
+    """PyG's DimeNet basis ``name`` (``"bessel_basis"``: the normalised spherical Bessel
+    functions j_l at their k-th zeros, in x = r / r_cut; ``"real_sph_harm"``: Y_l^0 in theta),
+    as sympy expressions ``[l][k]``.
+
+    The library derives them with ``sympy.simplify`` whenever a model is built (10-30 s for
+    5 x 6). The arguments the course uses are read from ``dimenet_basis.json`` (the same
+    expressions, written by :func:`write_basis_table`); others fall back to the library.
+    """
+    import sympy
+    from torch_geometric.nn.models import dimenet_utils
+
+    table = json.loads(BASIS_TABLE.read_text()) if BASIS_TABLE.exists() else {}
+    rows = table.get(f"{name} {','.join(map(str, args))}")
+    if rows is None:
+        return (library or getattr(dimenet_utils, name))(*args)
+    return [[sympy.sympify(text) for text in row] for row in rows]
+
+
+def write_basis_table() -> Path:
+    """Derive PyG's DimeNet bases (:data:`BASIS_FUNCTIONS`) with the library and store them."""
+    import sympy
+    from torch_geometric.nn.models import dimenet_utils
+
+    table = {f"{name} {','.join(map(str, args))}":
+             [[sympy.srepr(e) for e in row] for row in getattr(dimenet_utils, name)(*args)]
+             for name, args in BASIS_FUNCTIONS.items()}
+    BASIS_TABLE.write_text(json.dumps(table, indent=0) + "\n")
+    return BASIS_TABLE
+
+
+@contextmanager
+def _stored_bases() -> Iterator[None]:
+    """Let PyG's DimeNet layers take :func:`stored_basis` while a model is built."""
+    from torch_geometric.nn.models import dimenet_utils
+
+    library = {name: getattr(dimenet_utils, name) for name in BASIS_FUNCTIONS}
+    for name, function in library.items():
+        setattr(dimenet_utils, name, partial(stored_basis, name, library=function))
+    try:
+        yield
+    finally:
+        for name, function in library.items():
+            setattr(dimenet_utils, name, function)
 
 
 def bond_triplets(e: Edges) -> tuple[torch.Tensor, torch.Tensor]:
@@ -65,11 +120,12 @@ class DimeNetPP(nn.Module):
                        "n_spherical": n_spherical, "n_radial": n_radial, "seed": seed}
         torch.manual_seed(seed)
         self.species, self.r_cut = list(species), float(r_cut)
-        self.net = DimeNetPlusPlus(hidden_channels=width, out_channels=1, num_blocks=blocks,
-                                   int_emb_size=int_emb, basis_emb_size=basis_emb,
-                                   out_emb_channels=width, num_spherical=n_spherical,
-                                   num_radial=n_radial, cutoff=r_cut,
-                                   output_initializer="glorot_orthogonal")
+        with _stored_bases():
+            self.net = DimeNetPlusPlus(hidden_channels=width, out_channels=1, num_blocks=blocks,
+                                       int_emb_size=int_emb, basis_emb_size=basis_emb,
+                                       out_emb_channels=width, num_spherical=n_spherical,
+                                       num_radial=n_radial, cutoff=r_cut,
+                                       output_initializer="glorot_orthogonal")
         self.register_buffer("reference", torch.zeros(len(self.species)))
         self.register_buffer("numbers", torch.tensor([atomic_numbers[s] for s in species]))
         self.double()
