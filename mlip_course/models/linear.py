@@ -123,12 +123,16 @@ class LinearPotential:
         """Energy row (P,) and force rows (3N, P) of the least-squares design matrix.
 
         Analytic when the descriptor offers ``pair_terms`` (as RadialBasis does), otherwise
-        by forward-mode automatic differentiation of the summed features (3N inputs)."""
+        by automatic differentiation of the summed features: reverse mode when they are fewer
+        than the 3N coordinates, forward mode otherwise (on a 64-atom cell, ACE with 50 terms:
+        0.06 s vs 0.28 s; with 650 terms: 1.4 s forward vs 5.4 s reverse)."""
         if hasattr(self.descriptor, "pair_terms"):
             return self._analytic_rows(atoms)
         pos = torch.as_tensor(atoms.positions, dtype=torch.float64)
-        jac = torch.func.jacfwd(lambda p: self._summed(atoms, p))(pos)
-        energy_row = self._summed(atoms, pos).detach().numpy()
+        energy = self._summed(atoms, pos)
+        jacobian = torch.func.jacrev if energy.numel() < pos.numel() else torch.func.jacfwd
+        jac = jacobian(lambda p: self._summed(atoms, p))(pos)
+        energy_row = energy.detach().numpy()
         force_rows = -jac.reshape(jac.shape[0], -1).T.numpy()
         return energy_row, force_rows
 
