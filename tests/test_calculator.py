@@ -83,3 +83,24 @@ def test_an_external_calculator_becomes_a_course_model_with_fitted_shifts():
     assert err["energy_rmse_mev_per_atom"] < 1e-6 and err["force_rmse_mev_per_ang"] < 1e-6
     with pytest.raises(ValueError, match="No energy shift"):
         model.predict(bulk("Ag", "fcc", a=4.1))
+
+
+def test_exact_state_check_reports_what_changed():
+    from ase.build import bulk
+
+    from mlip_course.reference import emt_toy
+
+    atoms = bulk("Cu", "fcc", a=3.6, cubic=True)
+    calc = emt_toy()
+    atoms.calc = calc
+    e0 = atoms.get_potential_energy()
+    assert calc.check_state(atoms) == []
+    atoms.set_momenta(np.ones((len(atoms), 3)))          # momenta are not a change
+    assert calc.check_state(atoms) == []
+    atoms.positions[0, 0] += 1e-12                        # the smallest move is
+    assert calc.check_state(atoms) == ["positions"]
+    atoms.set_cell(atoms.cell * 1.01, scale_atoms=True)
+    assert set(calc.check_state(atoms)) == {"positions", "cell"}
+    assert atoms.get_potential_energy() != e0
+    atoms.set_initial_charges(np.ones(len(atoms)))
+    assert "initial_charges" in calc.check_state(atoms)

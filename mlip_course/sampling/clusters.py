@@ -12,6 +12,8 @@ from ase import Atoms
 from ase.calculators.calculator import Calculator, all_changes
 from ase.optimize import LBFGS
 
+from ..calculator import ExactStateCheck
+
 #: Known global minimum of the 13-atom Lennard-Jones cluster (epsilon = sigma = 1),
 #: the Mackay icosahedron (Wales & Doye, J. Phys. Chem. A 101, 5111 (1997)).
 LJ13_MINIMUM = -44.326801
@@ -21,7 +23,7 @@ LJ13_MINIMUM = -44.326801
 LJ19_MINIMUM = -72.659782
 
 
-class LJCluster(Calculator):
+class LJCluster(ExactStateCheck, Calculator):
     """Lennard-Jones for a finite cluster, all pairs, no cutoff (epsilon = sigma = 1).
 
     E = sum_{i<j} 4 (r^-12 - r^-6). Vectorised, so a 13-atom call costs microseconds; the
@@ -62,7 +64,7 @@ def tersoff(element: str = "Ge", source: str = "SiCGe.tersoff") -> Calculator:
 
     from ..lammps import potential_file
 
-    class _SafeTersoff(Tersoff):
+    class _SafeTersoff(ExactStateCheck, Tersoff):
         def _calc_bij_d(self, zeta: float, beta: float, n: float) -> float:
             return 0.0 if beta * zeta <= 0.0 else super()._calc_bij_d(zeta, beta, n)
 
@@ -106,7 +108,7 @@ class BudgetExhausted(RuntimeError):
     """Raised by :class:`Counted` when a method asks for more calls than its budget."""
 
 
-class Counted(Calculator):
+class Counted(ExactStateCheck, Calculator):
     """Wrap a calculator and count its energy/force evaluations (``.calls``).
 
     With ``record=True`` every evaluated geometry and energy is kept in ``.frames`` (the

@@ -43,11 +43,12 @@ def distinct(minima: Sequence[Atoms], energy_tol: float = 0.01,
 
 def low_lying_minima(symbols: str, calc: Calculator, n_keep: int, *, seed: int = 0,
                      bh_runs: int = 2, bh_steps: int = 25, kT: float = 0.3, dr: float = 0.4,
-                     ga_relaxations: int = 40, fmax: float = 0.01,
+                     ga_relaxations: int = 40, population_size: int = 10, fmax: float = 0.01,
                      volume_per_atom: float = 20.0, min_distance: float = 2.2,
                      bond: float = 3.0) -> list[Atoms]:
     """The ``n_keep`` lowest distinct minima found by ``bh_runs`` basin-hopping runs (random
-    starts, ``bh_steps`` hops each) and one GA of ``ga_relaxations`` relaxations.
+    starts, ``bh_steps`` hops each) and one GA of ``ga_relaxations`` relaxations (after its
+    first ``population_size`` random ones).
 
     Energies and lengths are in eV and A; each minimum has ``info["energy"]`` and
     ``info["found_by"]`` (``basin_hopping`` or ``genetic``); fragments (not connected by
@@ -63,7 +64,8 @@ def low_lying_minima(symbols: str, calc: Calculator, n_keep: int, *, seed: int =
                       minima=visited)
         found += [_tag(a, "basin_hopping") for a in visited]
     evolved: list[Atoms] = []
-    genetic_search(symbols, calc, ga_relaxations, seed=seed, fmax=fmax, minima=evolved,
+    genetic_search(symbols, calc, ga_relaxations, population_size=population_size, seed=seed,
+                   fmax=fmax, minima=evolved,
                    volume_per_atom=volume_per_atom, min_distance=0.9 * min_distance)
     found += [_tag(a, "genetic") for a in evolved]
     return distinct([a for a in found if connected(a, bond)])[:n_keep]
