@@ -16,6 +16,13 @@ ones also offer ``torch_features(atoms, positions)`` so forces follow by autogra
 - ``neighbours``: neighbour lists, cutoff and radial functions shared by the above.
 """
 
-from .radial import RadialBasis
-
 __all__ = ["RadialBasis"]
+
+
+def __getattr__(name: str):
+    # lazily, so that the torch-free helpers (neighbours) load without torch
+    if name == "RadialBasis":
+        from .radial import RadialBasis
+
+        return RadialBasis
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
