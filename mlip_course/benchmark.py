@@ -36,6 +36,11 @@ def recorded_split(record: dict, name: str = "gete",
     by_hash = {results.frame_hash(a): a for part in ("train", "valid", "test")
                for a in getattr(current, part)}
     split = record["payload"]["split"]
+    missing = sum(h not in by_hash for hashes in split.values() for h in hashes)
+    if missing:
+        raise RuntimeError(f"{missing} frames of the recorded split are no longer in data/{name} "
+                           "(changed or relabelled): the benchmark is stale. Start it over: "
+                           "rm -r results/models, then `python scripts/models.py`.")
     return {part: [by_hash[h] for h in hashes] for part, hashes in split.items()}
 
 

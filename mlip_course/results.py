@@ -132,14 +132,33 @@ def load(study: str, root: Path | None = None) -> dict:
 
 class Progress(dict):
     """The finished parts of a resumable study (``key -> info``), kept in
-    ``results/<study>/<file>`` and rewritten after each :meth:`record`."""
+    ``results/<study>/<file>`` and rewritten after each :meth:`record`.
 
-    def __init__(self, study: str, file: str = "progress.json", root: Path | None = None):
+    ``datasets``: the data sets the work depends on, directly or through models trained on
+    them. The sha256 of their manifests is kept in the file; resuming from work made with other
+    data (e.g. before a relabelling was adopted) is refused with a message, instead of mixing
+    stale stages into new results."""
+
+    STAMP = "_data_manifest_sha256"
+
+    def __init__(self, study: str, file: str = "progress.json", root: Path | None = None,
+                 datasets: tuple[str, ...] = ()):
+        root = root or repo_root()
         self.dir = study_dir(study, root)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.path = self.dir / file
-        super().__init__(json.loads(self.path.read_text()) if self.path.exists() else {})
+        stored = json.loads(self.path.read_text()) if self.path.exists() else {}
+        made_from = stored.pop(self.STAMP, {})
+        self.stamp = {name: _manifest_sha256(name, root) for name in datasets}
+        changed = [name for name, sha in self.stamp.items() if made_from.get(name) != sha]
+        if stored and changed:
+            rel = self.path.relative_to(root)
+            raise RuntimeError(f"{rel} records work made from another version of "
+                               f"data/{changed[0]} (or from before it was recorded); delete it "
+                               f"to start over: rm {rel}, then `python scripts/{study}.py`.")
+        super().__init__(stored)
 
     def record(self, key: str, info: dict) -> None:
         self[key] = info
-        self.path.write_text(json.dumps(self, indent=1) + "\n")
+        stamp = {self.STAMP: self.stamp} if self.stamp else {}
+        self.path.write_text(json.dumps({**stamp, **self}, indent=1) + "\n")

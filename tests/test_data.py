@@ -384,3 +384,19 @@ def test_parallel_workers_label_everything_once(toy_root, monkeypatch):
     build_mod.adopt_relabelled("toy", toy_root)
     assert [a.info["candidate_id"] for a in data.frames("toy", toy_root)] == ids   # shipped order
     assert data.verify("toy", toy_root)["frames"] == 30
+
+
+def test_a_recorded_split_of_relabelled_frames_is_refused(toy_root):
+    from mlip_course.benchmark import recorded_split, split_hashes
+
+    build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None)
+    record = {"payload": {"split": split_hashes(data.load("toy", toy_root))}}
+    assert len(recorded_split(record, "toy", toy_root)["test"]) == len(record["payload"]["split"]["test"])
+    path = toy_root / "toy" / "frames.xyz"
+    frames = data.frames("toy", toy_root)
+    for a in frames[:3]:                              # new labels, same geometries
+        a.calc.results["energy"] += 0.01
+    write(path, frames, format="extxyz")
+    build_mod.write_manifest("toy", toy_root)
+    with pytest.raises(RuntimeError, match="3 frames of the recorded split .* rm -r results/models"):
+        recorded_split(record, "toy", toy_root)

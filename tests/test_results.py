@@ -79,3 +79,30 @@ def test_progress_survives_a_restart(tmp_path):
     runs.record("T700", {"wall_s": 1.5})
     again = Progress("study/part", "runs.json", root=tmp_path)
     assert again == {"T700": {"wall_s": 1.5}}
+
+
+def test_progress_refuses_work_made_from_other_data(tmp_path):
+    from mlip_course.results import Progress
+
+    (tmp_path / "data" / "toy").mkdir(parents=True)
+    manifest = tmp_path / "data" / "toy" / "manifest.json"
+    manifest.write_text('{"frames": 1}')
+    runs = Progress("study", "runs.json", root=tmp_path, datasets=("toy",))
+    runs.record("T700", {"wall_s": 1.5})
+    assert Progress("study", "runs.json", root=tmp_path, datasets=("toy",)) == runs
+    manifest.write_text('{"frames": 1, "relabelled": true}')          # e.g. a relabelling adopted
+    with pytest.raises(RuntimeError, match="rm results/study/runs.json"):
+        Progress("study", "runs.json", root=tmp_path, datasets=("toy",))
+    (tmp_path / "results" / "study" / "runs.json").unlink()            # the fix it names
+    assert Progress("study", "runs.json", root=tmp_path, datasets=("toy",)) == {}
+
+
+def test_committed_progress_matches_todays_data():
+    """A resumable heavy run whose data changed must start over, not resume (see Progress)."""
+    from mlip_course.results import Progress
+
+    for path in sorted((repo_root() / "results").rglob("*.json")):
+        stored = json.loads(path.read_text())
+        if isinstance(stored, dict) and Progress.STAMP in stored:
+            rel = path.parent.relative_to(repo_root() / "results").as_posix()
+            Progress(rel, path.name, datasets=tuple(stored[Progress.STAMP]))

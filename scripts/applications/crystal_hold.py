@@ -28,6 +28,7 @@ from mlip_course.sampling.md import sample_nvt
 from mlip_course.train import as_predictor
 
 STUDY = "applications/crystal_hold"
+DATASETS = ("gete", "gete_aimd")
 T_K, STEPS, EVERY = 700.0, 1500, 250          # 3 ps at 2 fs, a snapshot every 0.5 ps
 
 parser = argparse.ArgumentParser(description=__doc__,
@@ -37,7 +38,7 @@ parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2])
 parser.add_argument("--note", default="2 CPU cores; CP2K labelling at nice 19 alongside")
 args = parser.parse_args()
 started = time.time()
-done = results.Progress(STUDY, "runs.json")
+done = results.Progress(STUDY, "runs.json", datasets=DATASETS)
 benchmark = results.load("models")
 
 for kind in args.kinds or list(benchmark["payload"]["rows"]):
@@ -64,6 +65,6 @@ payload = {"models": dict(done), "benchmark_finished": benchmark["provenance"]["
            "temperature_k": T_K, "steps": STEPS, "timestep_fs": 2.0,
            "snapshot_every_ps": EVERY * 0.002, "cell": "rocksalt GeTe 2x2x2 cubic, a = 6.0 A",
            "thermostat": "Langevin, friction 0.01 /fs", "note": args.note}
-results.save(STUDY, payload, started=started, datasets=("gete", "gete_aimd"),
+results.save(STUDY, payload, started=started, datasets=DATASETS,
              frames=benchmark["provenance"]["frames_used"])
 print("wrote", results.study_dir(STUDY) / "results.json")

@@ -33,6 +33,7 @@ from mlip_course.data import frames
 from mlip_course.train import as_predictor
 
 STUDY = "applications/diffusion"
+DATASETS = ("gete", "gete_aimd")
 START_FRAME = 120
 
 parser = argparse.ArgumentParser(description=__doc__,
@@ -45,7 +46,7 @@ parser.add_argument("--equil-ps", type=float, default=5.0)
 parser.add_argument("--note", default="2 CPU cores shared with CP2K labelling (nice 19)")
 args = parser.parse_args()
 started = time.time()
-runs = results.Progress(STUDY, "runs.json")
+runs = results.Progress(STUDY, "runs.json", datasets=DATASETS)
 out = runs.dir
 start = frames("gete_aimd")[START_FRAME]
 pin(args.model, STUDY)                  # the study keeps the weights it ran with
@@ -84,5 +85,5 @@ for k, temp in enumerate(sorted(args.temperatures, reverse=True)):
 results.save(STUDY, {"model": args.model, "runs": dict(runs), "timestep_fs": 2.0,
                      "thermostat": "Bussi CSVR, taut 0.5 ps", "atoms": len(start),
                      "start": f"data/gete_aimd frame {START_FRAME}", "note": args.note},
-             started=started, datasets=("gete", "gete_aimd"), frames=[results.frame_hash(start)])
+             started=started, datasets=DATASETS, frames=[results.frame_hash(start)])
 print("wrote", out / "results.json")

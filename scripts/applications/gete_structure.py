@@ -39,6 +39,7 @@ from mlip_course.sampling.md import sample_nvt
 from mlip_course.train import as_predictor
 
 STUDY = "applications/gete_structure"
+DATASETS = ("gete", "gete_aimd")
 START_FRAME = 120               # a CP2K MD frame (64 atoms, liquid, ~1000 K) to start from
 EVERY = 50                      # snapshot every 50 steps = 0.1 ps
 
@@ -51,7 +52,7 @@ parser.add_argument("--skip-big", action="store_true")
 parser.add_argument("--note", default="2 CPU cores shared with CP2K labelling (nice 19)")
 args = parser.parse_args()
 started = time.time()
-stages = results.Progress(STUDY, "stages.json")
+stages = results.Progress(STUDY, "stages.json", datasets=DATASETS)
 out = stages.dir
 start = frames("gete_aimd")[START_FRAME]
 steps = int(round(args.liquid_ps * 500))
@@ -129,6 +130,6 @@ if not args.skip_big:
 results.save(STUDY, {"stages": dict(stages), "start": f"data/gete_aimd frame {START_FRAME}",
                      "timestep_fs": 2.0, "thermostat": "Langevin, friction 0.01 /fs",
                      "snapshot_every_steps": EVERY, "note": args.note},
-             started=started, datasets=("gete", "gete_aimd"),
+             started=started, datasets=DATASETS,
              frames=[results.frame_hash(start)])
 print("wrote", out / "results.json")

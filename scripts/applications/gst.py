@@ -70,7 +70,7 @@ if args.quick:
     STUDY = "applications/gst_smoke"
     args.melt_ps = args.liquid_ps = args.glass_ps = 0.2
 started = time.time()
-stages = results.Progress(STUDY, "stages.json")
+stages = results.Progress(STUDY, "stages.json", datasets=DATASETS)
 out = stages.dir
 gete, gst = load_data("gete"), load_data("gst")
 train, valid = gete.train + gst.train, gete.valid + gst.valid

@@ -44,6 +44,7 @@ from mlip_course.sampling.md import sample_nvt
 from mlip_course.train import as_predictor
 
 STUDY = "applications/phase_change"
+DATASETS = ("gete",)
 A = 6.0                     # rocksalt lattice parameter (A)
 REPS = (4, 4, 5)
 RIM_TOP = 5.9               # atoms below this height (A) stay fixed and crystalline
@@ -63,7 +64,7 @@ started = time.time()
 
 out = results.study_dir(STUDY)
 (out / "runs").mkdir(parents=True, exist_ok=True)
-runs = results.Progress(STUDY, "runs.json")
+runs = results.Progress(STUDY, "runs.json", datasets=DATASETS)
 data = frames("gete")               # the core windows come from these frames' shortest pairs
 pin(args.model, STUDY)                  # the study keeps the weights it ran with
 model = WithCoreRepulsion.from_data(as_predictor(reload(args.model, study=STUDY)), data)
@@ -128,6 +129,6 @@ payload = {"runs": dict(runs), "atoms": len(cell), "fixed_rim_atoms": int(rim.su
            "reset": "300 -> 1300 K (5 ps), 1300 K (10 ps), 1300 -> 300 K (20 ps)",
            "set": anneals, "timestep_fs": 2.0, "snapshot_every_ps": STAGE_PS,
            "thermostat": "Langevin, friction 0.01 /fs, moving atoms", "note": args.note}
-results.save(STUDY, payload, started=started, datasets=("gete",),
+results.save(STUDY, payload, started=started, datasets=DATASETS,
              frames=[results.frame_hash(a) for a in data])
 print("wrote", out / "results.json")
