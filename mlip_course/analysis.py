@@ -334,6 +334,20 @@ def arrhenius_extrapolate(temperatures_k: Sequence[float], d: Sequence[float],
     return float(np.exp(log_d)), float(np.exp(log_d) * log_err)
 
 
+def closest_pair(atoms: Atoms, within: float = 4.0) -> tuple[float, int, int] | None:
+    """The shortest interatomic distance in A (periodic images included) and its atoms
+    (i <= j; i == j: an atom and its own image), among pairs closer than ``within`` A; None
+    when no pair is that close. A short neighbour list, not all N^2 distances."""
+    from .descriptors.neighbours import neighbour_pairs
+
+    i, j, shift = neighbour_pairs(atoms, within)
+    if len(i) == 0:
+        return None
+    r = np.linalg.norm(atoms.positions[j] - atoms.positions[i] + shift @ atoms.cell.array, axis=1)
+    k = int(np.argmin(r))
+    return float(r[k]), int(min(i[k], j[k])), int(max(i[k], j[k]))
+
+
 def first_collapse(frames: Sequence[Atoms], min_distance: float = 1.5) -> int | None:
     """Index of the first frame in which two atoms are closer than ``min_distance`` A (an MD
     run that fell into an unphysical hole of its potential), or None if there is none."""

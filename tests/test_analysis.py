@@ -147,3 +147,20 @@ def test_rings_of_rocksalt_are_alternating_squares():
     wrong = crystal.copy()
     wrong.symbols[0] = "Te"                                        # one antisite breaks 12 squares
     assert abab_fraction(wrong, rings(wrong, 3.2, max_size=4), {"Ge"}, {"Te"}) < 1.0
+
+
+def test_closest_pair_matches_all_distances():
+    from ase.build import bulk, molecule
+
+    from mlip_course.analysis import closest_pair
+
+    rng = np.random.default_rng(3)
+    for atoms in (bulk("Cu", cubic=True).repeat(2), molecule("C6H6")):
+        atoms.positions += rng.normal(0, 0.1, atoms.positions.shape)
+        d = atoms.get_all_distances(mic=bool(atoms.pbc.any()))
+        np.fill_diagonal(d, np.inf)
+        r, i, j = closest_pair(atoms)
+        assert r == pytest.approx(d.min()) and d[i, j] == pytest.approx(r) and i < j
+    one = bulk("Cu", "fcc", a=3.6)                # one atom: its nearest neighbour is an image
+    assert closest_pair(one) == pytest.approx((3.6 / 2 ** 0.5, 0, 0))
+    assert closest_pair(one, within=2.0) is None

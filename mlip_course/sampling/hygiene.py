@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 from ase import Atoms
 
+from ..analysis import closest_pair
+
 
 def fingerprints(frames: Sequence[Atoms], descriptor) -> np.ndarray:
     """One vector per frame: the mean and the standard deviation over atoms of the per-atom
@@ -91,11 +93,8 @@ def find_outliers(frames: Sequence[Atoms], *, max_force: float = 20.0,
         f = atoms.get_forces()
         if not np.all(np.isfinite(f)) or np.abs(f).max() > max_force:
             bad[i] = f"force above {max_force} eV/A"
-        elif len(atoms) > 1:
-            d = atoms.get_all_distances(mic=bool(atoms.pbc.any()))
-            np.fill_diagonal(d, np.inf)
-            if d.min() < min_distance:
-                bad[i] = f"atoms {d.min():.2f} A apart"
+        elif (pair := closest_pair(atoms, min_distance)) is not None:
+            bad[i] = f"atoms {pair[0]:.2f} A apart"
 
     _, counts = composition_matrix(frames)
     energy = np.array([a.get_potential_energy() for a in frames])

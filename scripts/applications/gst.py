@@ -35,7 +35,7 @@ from ase.io import read, write
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import results
-from mlip_course.analysis import first_collapse, stop_if_collapsed
+from mlip_course.analysis import closest_pair, first_collapse, stop_if_collapsed
 from mlip_course.calculator import as_calculator
 from mlip_course.data import candidates, frames
 from mlip_course.data import load as load_data
@@ -115,7 +115,7 @@ def screen():
         atoms = start()
         snaps = sample_nvt(atoms, with_core(kind), 1100.0, 200, 5, seed=1)
         k = first_collapse(snaps, 1.5)
-        closest = min((closest_pair(s) for s in snaps), key=lambda p: p[0])
+        closest = min((shortest_bond(s) for s in snaps), key=lambda p: p[0])
         found[kind] = {"collapsed_at_step": None if k is None else 5 * (k + 1),
                        "closest_distance": round(closest[0], 3), "closest_pair": closest[1],
                        "final_temperature_k": round(float(atoms.get_temperature()), 1)}
@@ -125,11 +125,9 @@ def screen():
     return {"steps": 200, "temperature_k": 1100.0, "seed": 1, "kinds": found}
 
 
-def closest_pair(atoms):
-    d = atoms.get_all_distances(mic=True)
-    np.fill_diagonal(d, np.inf)
-    i, j = np.unravel_index(int(d.argmin()), d.shape)
-    return float(d[i, j]), "-".join(sorted((atoms[i].symbol, atoms[j].symbol)))
+def shortest_bond(atoms):
+    r, i, j = closest_pair(atoms)
+    return r, "-".join(sorted((atoms[i].symbol, atoms[j].symbol)))
 
 
 def eos():
