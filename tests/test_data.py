@@ -164,7 +164,7 @@ def test_recipes_cover_every_phase():
 def test_eos_scans_are_clean_isotropic_scalings():
     from mlip_course.data.recipes import EOS_SCALES, groups, settings_for
 
-    scans = {g.name: g for g in groups("gst_eos")}
+    scans = {g.name: g for g in groups("gst_eos") if not g.needs_driver}     # relaxed: below
     assert {g.phase for g in scans.values()} == {"crystal"} and len(scans) == 7
     meshes = {}
     for name, g in scans.items():
@@ -180,6 +180,20 @@ def test_eos_scans_are_clean_isotropic_scalings():
         assert all(n % 2 == 0 for n in meshes[name])                                # even
     assert meshes["gete_alpha_eos"] == (12, 12, 12) and meshes["gst_rocksalt_eos"] == (2, 2, 2)
     assert meshes["sb2te3_eos"] == (6, 6, 6)
+
+
+def test_relaxed_gst_scan_keeps_the_cells_of_the_ideal_one():
+    """The CHGNet-relaxed GST scan (sampled once, committed): same cells and mesh, atoms moved."""
+    from mlip_course.data import candidates
+    from mlip_course.data.recipes import settings_for
+
+    ideal, relaxed = candidates("gst_eos", "gst_rocksalt_eos"), candidates("gst_eos", "gst_rocksalt_relaxed_eos")
+    assert len(relaxed) == len(ideal) == 9
+    for a, b in zip(ideal, relaxed):
+        np.testing.assert_allclose(a.cell, b.cell)
+        assert a.info["scan_scale"] == b.info["scan_scale"] and b.info["relax_steps"] < 400
+        assert settings_for("gst_eos").mesh(b) == (2, 2, 2)
+        assert 0.05 < np.linalg.norm(a.positions - b.positions, axis=1).mean() < 1.0
 
 
 def test_cheap_groups_make_seeded_candidates():

@@ -131,6 +131,27 @@ def thermal(builder: Callable[[], Atoms], temperature_k: float, n: int) -> Calla
     return make
 
 
+def relaxed(make_frames: Callable[[int], list[Atoms]], fmax: float = 0.05,
+            steps: int = 400) -> Callable[[int], list[Atoms]]:
+    """The frames of ``make_frames`` with their atoms relaxed by the cheap model (the MD driver,
+    CHGNet) in their fixed cells, to ``fmax`` eV/A: relaxed-ion geometries for the DFT label,
+    e.g. an E-V scan of a disordered crystal whose ideal sites are far from its minimum.
+    ``info["relax_steps"]`` records the optimiser steps (``steps`` at most)."""
+    def make(seed: int) -> list[Atoms]:
+        from ase.optimize import FIRE
+
+        out = []
+        for atoms in make_frames(seed):
+            atoms.calc = driver()
+            opt = FIRE(atoms, logfile=None)
+            opt.run(fmax=fmax, steps=steps)
+            atoms.calc = None
+            atoms.info["relax_steps"] = int(opt.nsteps)
+            out.append(atoms)
+        return out
+    return make
+
+
 def phonon_displacements(builder: Callable[[], Atoms], supercell_matrix,
                          distance: float = 0.03) -> Callable[[int], list[Atoms]]:
     """The perfect supercell, then phonopy's symmetry-reduced displaced supercells (the
@@ -445,11 +466,18 @@ def _gst_eos() -> list[Group]:
                 "gete_rocksalt": st.rocksalt_gete_primitive,
                 "sb2te3": lambda: st.sb2te3(primitive=True),
                 "gst_rocksalt": lambda: st.rocksalt_gst(seed=0)}
-    return [Group(f"{name}_eos", "crystal",
-                  isotropic_scan(build, EOS_SCALES, rattle=0.0,
-                                 info={"kpoint_density": EOS_KPOINT_DENSITY_OF[name]}
-                                 if name in EOS_KPOINT_DENSITY_OF else None), 3000 + k)
-            for k, (name, build) in enumerate(builders.items())]
+
+    def scan(name: str) -> Callable[[int], list[Atoms]]:
+        return isotropic_scan(builders[name], EOS_SCALES, rattle=0.0,
+                              info={"kpoint_density": EOS_KPOINT_DENSITY_OF[name]}
+                              if name in EOS_KPOINT_DENSITY_OF else None)
+
+    # the GST cell's ideal rocksalt sites are far from its minimum (vacancies, two cations):
+    # the same scan with the atoms relaxed by the cheap model in each cell, labelled by CP2K
+    return [Group(f"{name}_eos", "crystal", scan(name), 3000 + k)
+            for k, name in enumerate(builders)] + [
+        Group("gst_rocksalt_relaxed_eos", "crystal", relaxed(scan("gst_rocksalt")), 3007,
+              needs_driver=True)]
 
 
 DATASETS: dict[str, Callable[[], list[Group]]] = {"gete": _gete, "gst": _gst,
@@ -469,8 +497,9 @@ DESCRIPTIONS = {
                "A7 Sb, trigonal Te, alpha- and rocksalt GeTe, Sb2Te3 (primitive cells of 2-5 "
                "atoms) and metastable rocksalt GST (Ge13Sb13Te32, 58 atoms), labelled with one "
                "even k-point mesh per scan: 6 per reciprocal Angstrom on the 2-3-atom cells "
-               "(12x12x12 on the 2-atom ones), 3 on Sb2Te3 (6x6x6) and the 58-atom cell (2x2x2): "
-               "Sb-Te E-V curves and formation energies.",
+               "(12x12x12 on the 2-atom ones), 3 on Sb2Te3 (6x6x6) and the 58-atom cell (2x2x2); "
+               "and the GST scan again with its atoms relaxed by CHGNet in each cell (the "
+               "ideal sites are far from a minimum): Sb-Te E-V curves and formation energies.",
     "gete_aimd_k": "Every 10th step of the CP2K MD gete_aimd (liquid GeTe at 1000 K, run at "
                    "the Gamma point), labelled again as single points with the k-point mesh: "
                    "the MD's share of the training data once gete is relabelled.",
