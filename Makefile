@@ -2,7 +2,8 @@
 #   make book   set up .venv (Python 3.11) and build the whole book into _build/html, executing it
 #   make test   set up .venv and run unit tests + nbval over every notebook in quick mode
 # Other targets: make test-slow (CP2K re-labelling, normal-mode checks), make data (relabel the
-# DFT datasets with CP2K's k-point mesh; resumable), make vendor, make clean.
+# DFT datasets with CP2K's k-point mesh; resumable), make results (rerun the heavy studies),
+# make vendor, make clean.
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || echo python3.11)
@@ -20,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # No wheel cache: a CI machine once ran out of disk during setup (the venv alone is ~3.2 GB).
 export PIP_NO_CACHE_DIR := 1
 
-.PHONY: data setup vendor book test test-unit test-notebooks test-browser test-slow chromium clean
+.PHONY: data results setup vendor book test test-unit test-notebooks test-browser test-slow chromium clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' 2>/dev/null \
@@ -79,6 +80,20 @@ data: setup
 	$(PY) -m mlip_course.data relabel gete --first test valid $(LABEL_OPTS)
 	$(PY) -m mlip_course.data build gete_aimd_k $(LABEL_OPTS)
 	$(PY) -m mlip_course.data relabel gst $(LABEL_OPTS)
+
+# Every heavy result the book reads, rerun in dependency order: the models benchmark first, then
+# the studies that load its models (hours on two cores; each script resumes where it stopped,
+# and refuses progress made from data that have changed since, naming the file to delete).
+# Run on their own: the CP2K studies scripts/data/kpoints.py, scripts/data/convergence.py,
+# scripts/data/eos_kpoints.py and the LAMMPS/CP2K timings scripts/applications/scaling.py.
+RESULT_SCRIPTS = scripts/models.py scripts/data/learnability.py \
+  scripts/applications/properties.py scripts/applications/crystal_hold.py \
+  scripts/applications/gete_structure.py scripts/applications/diffusion.py \
+  scripts/applications/universal.py scripts/applications/phase_change.py \
+  scripts/applications/gst.py scripts/perspectives/complexity.py \
+  scripts/ga_vs_random.py scripts/rupp2012_cm_qm9.py scripts/timing.py
+results: setup
+	set -e; for script in $(RESULT_SCRIPTS); do echo "== $$script"; $(PY) $$script; done
 
 test-slow: setup
 	$(PY) -m pytest tests -q -m slow

@@ -53,3 +53,12 @@ def test_every_toc_entry_exists_and_notebooks_are_clean():
         cells = json.loads(nb.read_text())["cells"]
         stored = [c for c in cells if c["cell_type"] == "code" and c.get("outputs")]
         assert not stored, f"{nb}: commit notebooks without outputs (they are executed on build)"
+
+
+def test_make_results_names_every_heavy_study():
+    """`make results` reruns every study the book reads, or the Makefile says why it does not."""
+    makefile = (ROOT / "Makefile").read_text()
+    studies = sorted(p.parent.relative_to(ROOT / "results").as_posix()
+                     for p in (ROOT / "results").rglob("results.json"))
+    missing = [s for s in studies if f"scripts/{s}.py" not in makefile]
+    assert not missing, f"add these scripts to RESULT_SCRIPTS in the Makefile: {missing}"
