@@ -62,3 +62,7 @@ def test_make_results_names_every_heavy_study():
                      for p in (ROOT / "results").rglob("results.json"))
     missing = [s for s in studies if f"scripts/{s}.py" not in makefile]
     assert not missing, f"add these scripts to RESULT_SCRIPTS in the Makefile: {missing}"
+    listed = re.search(r"^RESULT_SCRIPTS = (.*?[^\\])$", makefile, re.M | re.S).group(1)
+    scripts = listed.replace("\\", " ").split()
+    assert scripts[0] == "scripts/models.py"                  # the others load its models
+    assert all((ROOT / s).exists() for s in scripts), scripts
