@@ -338,12 +338,12 @@ def closest_pair(atoms: Atoms, within: float = 4.0) -> tuple[float, int, int] | 
     """The shortest interatomic distance in A (periodic images included) and its atoms
     (i <= j; i == j: an atom and its own image), among pairs closer than ``within`` A; None
     when no pair is that close. A short neighbour list, not all N^2 distances."""
-    from .descriptors.neighbours import neighbour_pairs
+    from .descriptors.neighbours import neighbour_vectors
 
-    i, j, shift = neighbour_pairs(atoms, within)
+    i, j, vec = neighbour_vectors(atoms, within)
     if len(i) == 0:
         return None
-    r = np.linalg.norm(atoms.positions[j] - atoms.positions[i] + shift @ atoms.cell.array, axis=1)
+    r = np.linalg.norm(vec, axis=1)
     k = int(np.argmin(r))
     return float(r[k]), int(min(i[k], j[k])), int(max(i[k], j[k]))
 
