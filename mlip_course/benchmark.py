@@ -209,8 +209,8 @@ def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
 
 
 def family_table(kinds: Sequence[str], every: int = 1, root: Path | None = None):
-    """Reload and recheck the benchmark models ``kinds``; their errors and costs as a table,
-    plus the test frames (for parity plots)."""
+    """Reload and recheck the benchmark models ``kinds``; their errors, training-set size
+    and costs as a table, plus the test frames (for parity plots)."""
     import pandas as pd
 
     record = results.load(STUDY, root)
@@ -223,7 +223,7 @@ def family_table(kinds: Sequence[str], every: int = 1, root: Path | None = None)
             if abs(value - stored[key]) > 1e-6 * max(1.0, stored[key]):
                 raise AssertionError(f"{kind}: recomputed {key} {value} != stored {stored[key]}")
         rows.append({"model": kind, "family": family(kind), **again,
-                     "train_s": stored["train_seconds"],
+                     "n_train": stored["n_train"], "train_s": stored["train_seconds"],
                      "params": stored["n_parameters"],
                      "us_atom_step_64": stored["us_per_atom_step_64"],
                      "us_atom_step_4096": stored["us_per_atom_step_4096"]})
