@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("name")
     p.add_argument("--steps", type=int, default=None, help="total MD steps (default: recipe's)")
     p.add_argument("--nproc", type=int, default=2, help="MPI ranks for CP2K (default 2)")
+    p = sub.add_parser("relax", help="run/continue a CP2K relaxation dataset in resumable chunks")
+    p.add_argument("name")
+    p.add_argument("--nproc", type=int, default=2, help="MPI ranks for CP2K (default 2)")
     p = sub.add_parser("verify", help="checksums, finite values, net force, sane energies")
     p.add_argument("names", nargs="*")
     p = sub.add_parser("manifest", help="rewrite manifest.json from the files on disk")
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from .recipes import DATASETS, settings_for
 
     try:
-        if args.cmd in ("build", "relabel", "aimd") and not getattr(args, "adopt", False):
+        if args.cmd in ("build", "relabel", "aimd", "relax") and not getattr(args, "adopt", False):
             if (warning := blas_warning()) is not None:
                 print("warning:", warning, flush=True)
         if args.cmd == "list":
@@ -90,6 +93,16 @@ def main(argv: list[str] | None = None) -> int:
             run(args.name, None if (folder / "start.xyz").exists() else start(),
                 args.steps or steps, args.root, settings_for(args.name, nproc=args.nproc),
                 MDSettings(temperature_k=temperature), log=lambda m: print(m, flush=True))
+        elif args.cmd == "relax":
+            from .recipes import RELAX
+            from .relax import run as relax
+
+            if args.name not in RELAX:
+                raise KeyError(f"unknown relaxation dataset {args.name!r}; known: {', '.join(RELAX)}")
+            start = None if (data_dir(args.name, args.root) / "start.xyz").exists() else RELAX[args.name]()
+            done = relax(args.name, start, args.root, settings_for(args.name, nproc=args.nproc),
+                         log=lambda m: print(m, flush=True))
+            print(f"{args.name}: {'converged' if done else 'not converged yet'}")
         elif args.cmd == "verify":
             for name in args.names or available(args.root):
                 print(json.dumps(verify(name, args.root)))

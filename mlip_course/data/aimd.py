@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -117,10 +118,10 @@ def read_ener(path: Path) -> np.ndarray:
     return np.atleast_2d(np.loadtxt(path))
 
 
-def chunk_frames(chunk: Path, template: Atoms) -> list[Atoms]:
-    """Labelled frames (energy eV, forces eV/A) of one finished chunk."""
-    pos = _read_xyz_steps(chunk / "md-pos-1.xyz")
-    frc = _read_xyz_steps(chunk / "md-frc-1.xyz")
+def chunk_frames(chunk: Path, template: Atoms, project: str = "md") -> list[Atoms]:
+    """Labelled frames (energy eV, forces eV/A) of one finished chunk of CP2K run ``project``."""
+    pos = _read_xyz_steps(chunk / f"{project}-pos-1.xyz")
+    frc = _read_xyz_steps(chunk / f"{project}-frc-1.xyz")
     frames = []
     for step in sorted(set(pos) & set(frc)):
         symbols, xyz, energy = pos[step]
@@ -131,7 +132,8 @@ def chunk_frames(chunk: Path, template: Atoms) -> list[Atoms]:
     return frames
 
 
-def _chunks(folder: Path) -> list[Path]:
+def finished_chunks(folder: Path) -> list[Path]:
+    """The chunk folders of a chunked CP2K run that finished (``DONE`` written), in order."""
     return sorted(p for p in (folder / "chunks").glob("[0-9]*") if (p / "DONE").exists())
 
 
@@ -145,43 +147,59 @@ def run(name: str, start: Atoms | None = None, total_steps: int = 200,
     settings = settings or CP2KSettings()
     md = md or MDSettings()
     folder = data_dir(name, root)
-    (folder / "chunks").mkdir(parents=True, exist_ok=True)
-    start_path = folder / "start.xyz"
-    if not start_path.exists():
-        if start is None:
-            raise ValueError(f"{start_path} is missing: pass a starting structure.")
-        write(start_path, start, format="extxyz")
-    start = read(start_path, format="extxyz")
+    start = start_structure(folder, start)
     version = cp2k_version()
-    while True:
-        done = _chunks(folder)
-        steps_done = len(done) * md.chunk_steps
-        if steps_done >= total_steps:
-            break
-        chunk = folder / "chunks" / f"{len(done):04d}"
-        shutil.rmtree(chunk, ignore_errors=True)  # an unfinished chunk is redone from scratch
-        chunk.mkdir()
-        restart = ""
-        if done:
-            shutil.copy(done[-1] / "md-1.restart", chunk / "previous.restart")
-            restart = "previous.restart"
-        text, wall = execute(chunk, md_input(start, settings, md, md.chunk_steps, restart),
-                             settings.nproc, name="md")
-        if "SCF run NOT converged" in text:
-            raise CP2KFailed(f"AIMD chunk {chunk}: an SCF did not converge; see {chunk / 'md.out'}.")
-        (chunk / "DONE").write_text(f"{wall:.1f}\n")
-        for old in done[:-1]:  # keep only the newest restart files
-            for f in old.glob("*.restart"):
-                f.unlink()
-        (chunk / "previous.restart").unlink(missing_ok=True)
+    while len(finished_chunks(folder)) * md.chunk_steps < total_steps:
+        chunk, wall = run_chunk(
+            folder, "md", lambda restarted: md_input(start, settings, md, md.chunk_steps,
+                                                     "previous.restart" if restarted else ""),
+            {"md-1.restart": "previous.restart"}, settings.nproc)
         log(f"{name}: chunk {chunk.name} ({md.chunk_steps} steps) in {wall:.0f} s")
         assemble(name, root, settings, md, version)
-    return len(_chunks(folder)) * md.chunk_steps
+    return len(finished_chunks(folder)) * md.chunk_steps
+
+
+def start_structure(folder: Path, start: Atoms | None) -> Atoms:
+    """``start.xyz`` of a chunked CP2K run in ``folder``, written from ``start`` on the first
+    call (later calls may pass None)."""
+    (folder / "chunks").mkdir(parents=True, exist_ok=True)
+    path = folder / "start.xyz"
+    if not path.exists():
+        if start is None:
+            raise ValueError(f"{path} is missing: pass a starting structure.")
+        write(path, start, format="extxyz")
+    return read(path, format="extxyz")
+
+
+def run_chunk(folder: Path, project: str, make_input: Callable[[bool], str],
+              carry: dict[str, str], nproc: int) -> tuple[Path, float]:
+    """Run the next chunk of a chunked CP2K run; return its folder and wall time (s).
+
+    ``carry`` maps files of the previous chunk (restart files) to the names the new input
+    reads; ``make_input(restarted)`` writes that input. An unfinished chunk is redone from
+    scratch; only the newest chunk keeps its restart files.
+    """
+    done = finished_chunks(folder)
+    chunk = folder / "chunks" / f"{len(done):04d}"
+    shutil.rmtree(chunk, ignore_errors=True)
+    chunk.mkdir()
+    for source, target in carry.items() if done else ():
+        shutil.copy(done[-1] / source, chunk / target)
+    text, wall = execute(chunk, make_input(bool(done)), nproc, name=project)
+    if "SCF run NOT converged" in text:
+        raise CP2KFailed(f"{chunk}: an SCF did not converge; see {chunk / (project + '.out')}.")
+    (chunk / "DONE").write_text(f"{wall:.1f}\n")
+    for old in done:
+        for source in carry:
+            (old / source).unlink(missing_ok=True)
+    for target in carry.values():
+        (chunk / target).unlink(missing_ok=True)
+    return chunk, wall
 
 
 def energies(name: str, root: Path | None = None) -> np.ndarray:
     """The .ener records of all finished chunks of ``name``, one row per MD step (deduplicated)."""
-    chunks = _chunks(data_dir(name, root))
+    chunks = finished_chunks(data_dir(name, root))
     if not chunks:
         return np.zeros((0, 7))
     ener = np.concatenate([read_ener(c / "md-1.ener") for c in chunks])
@@ -210,7 +228,7 @@ def assemble(name: str, root: Path | None = None, settings: CP2KSettings | None 
     start = read(folder / "start.xyz", format="extxyz")
     frames: dict[int, Atoms] = {}
     walls = []
-    for chunk in _chunks(folder):
+    for chunk in finished_chunks(folder):
         new = chunk_frames(chunk, start)
         wall = float((chunk / "DONE").read_text())
         for atoms in new:
@@ -235,4 +253,5 @@ def assemble(name: str, root: Path | None = None, settings: CP2KSettings | None 
     return write_manifest(name, root, settings, version, extra=extra)
 
 
-__all__ = ["MDSettings", "md_input", "run", "assemble", "chunk_frames", "read_ener", "energies", "energy_drift"]
+__all__ = ["MDSettings", "md_input", "run", "assemble", "chunk_frames", "finished_chunks",
+           "start_structure", "run_chunk", "read_ener", "energies", "energy_drift"]

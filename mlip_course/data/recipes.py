@@ -570,6 +570,26 @@ AIMD: dict[str, tuple[Callable[[], Atoms], float, int]] = {
 DESCRIPTIONS["gete_aimd"] = ("GeTe liquid, 64 atoms, CP2K Born-Oppenheimer MD (NVT, CSVR) at 1000 K "
                              "from a CHGNet-melted cell: the DFT structural reference (RDF).")
 
+
+def _gst_relax_start() -> Atoms:
+    """The CHGNet-relaxed rocksalt GST cell of ``gst_eos`` nearest the minimum of its E-V curve."""
+    from . import frames
+
+    cid = "gst_rocksalt_relaxed_eos/005"
+    atoms = next(a for a in frames("gst_eos") if a.info["candidate_id"] == cid)
+    start = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=True)
+    start.info = {"origin": f"gst_eos {cid} (atoms relaxed by CHGNet)", "phase": "crystal"}
+    return start
+
+
+# DFT relaxations of the atoms in a fixed cell (``python -m mlip_course.data relax NAME``):
+# name -> starting structure
+RELAX: dict[str, Callable[[], Atoms]] = {"gst_relax": _gst_relax_start}
+DESCRIPTIONS["gst_relax"] = ("Rocksalt GST (Ge13Sb13Te32, 58 atoms) relaxed by CP2K (BFGS, fixed "
+                             "cell, 2x2x2 mesh) from the CHGNet-relaxed cell of gst_eos nearest "
+                             "its E-V minimum: every optimisation step is a frame; the last one "
+                             "is the DFT energy of relaxed GST for the convex hull.")
+
 # Frames of other datasets that ``data.load(name)`` adds, subsampled (every k-th MD step):
 # the DFT MD of the liquid is both a structural reference and training/test data.
 INCLUDES: dict[str, dict[str, int]] = {"gete": {"gete_aimd": 10}}
