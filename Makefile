@@ -80,6 +80,7 @@ data: setup
 	$(PY) -m mlip_course.data relabel gete --first test valid $(LABEL_OPTS)
 	$(PY) -m mlip_course.data build gete_aimd_k $(LABEL_OPTS)
 	$(PY) -m mlip_course.data relabel gst $(LABEL_OPTS)
+	$(PY) -m mlip_course.data relax gst_relax --nproc 2
 
 # Every heavy result the book reads, rerun in dependency order: the models benchmark first, then
 # the studies that load its models (hours on two cores; each script resumes where it stopped,
