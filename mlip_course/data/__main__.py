@@ -62,7 +62,11 @@ def main(argv: list[str] | None = None) -> int:
                 print("warning:", warning, flush=True)
         if args.cmd == "list":
             print("on disk:", ", ".join(available(args.root)) or "none")
-            print("recipes:", ", ".join(sorted(DATASETS)))
+            from .recipes import AIMD, RELAX
+
+            print("recipes (build):", ", ".join(sorted(DATASETS)))
+            print("CP2K MD (aimd):", ", ".join(sorted(AIMD)), "| CP2K relaxations (relax):",
+                  ", ".join(sorted(RELAX)))
         elif args.cmd == "status":
             for row in progress(args.root):
                 done = f"{row['frames']}" + (f" of {row['of']}" if "of" in row else "")
