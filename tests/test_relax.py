@@ -67,3 +67,11 @@ def test_run_needs_a_start(tmp_path):
 def test_cli_names_the_known_relaxations(tmp_path, capsys):
     assert main(["--root", str(tmp_path), "relax", "nosuch"]) == 2
     assert "gst_relax" in capsys.readouterr().err
+
+
+def test_missing_relaxation_names_its_command(tmp_path):
+    from mlip_course.data import manifest
+    from mlip_course.io import DatasetError
+
+    with pytest.raises(DatasetError, match="mlip_course.data relax gst_relax"):
+        manifest("gst_relax", tmp_path)

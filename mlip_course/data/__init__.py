@@ -66,9 +66,9 @@ def progress(root: Path | None = None) -> list[dict]:
 def manifest(name: str, root: Path | None = None) -> dict:
     path = data_dir(name, root) / "manifest.json"
     if not path.exists():
-        from .recipes import AIMD
+        from .recipes import AIMD, RELAX
 
-        command = "aimd" if name in AIMD else "build"
+        command = "aimd" if name in AIMD else "relax" if name in RELAX else "build"
         raise DatasetError(
             f"Dataset {name!r} not found at {path.parent}; available: {available(root) or 'none'}. "
             f"Build it with `python -m mlip_course.data {command} {name}`."
