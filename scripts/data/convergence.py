@@ -1,8 +1,9 @@
 """Reproducibility and convergence of the CP2K labels (page "Reference data", its solutions).
 
 Re-labels shipped `gete` frames with CP2K and compares with the stored labels:
-  * reproducibility: two seeded frames with the documented settings (issue acceptance:
-    energy within 1 meV/atom, forces within 10 meV/A);
+  * reproducibility: two seeded frames with the settings they were labelled with
+    (`recipes.settings_for("gete")`: the Gamma point until the relabelling is adopted);
+    issue acceptance: energy within 1 meV/atom, forces within 10 meV/A;
   * convergence: one liquid frame with a higher plane-wave cutoff (400 Ry instead of 300)
     and with a lower electronic smearing (500 K instead of 1000 K).
 Each calculation is stored as it finishes (results/data/convergence/progress.json), so a
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from mlip_course import reference as ref
 from mlip_course import results
 from mlip_course.data import frames
+from mlip_course.data.recipes import settings_for
 
 STUDY = "data/convergence"
 SEED = 2024
@@ -39,7 +41,7 @@ rng = np.random.default_rng(SEED)
 repro = [int(k) for k in rng.choice(len(shipped), size=2, replace=False)]
 liquid = [k for k, a in enumerate(shipped) if a.info.get("phase") == "liquid"]
 conv = int(liquid[int(rng.integers(len(liquid)))])
-base = ref.CP2KSettings(nproc=args.nproc)
+base = settings_for("gete", nproc=args.nproc)    # the settings the shipped labels were made with
 jobs = {f"repro_{k}": (k, base) for k in repro}
 jobs |= {f"cutoff400_{conv}": (conv, replace(base, cutoff_ry=400.0)),
          f"smear500_{conv}": (conv, replace(base, smear_temperature_k=500.0))}
