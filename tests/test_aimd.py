@@ -49,11 +49,14 @@ def test_assemble_makes_a_verifiable_dataset(tmp_path, monkeypatch):
 
     # described (like gete_aimd) but not a sampling recipe: the manifest must still be written
     monkeypatch.setitem(recipes.DESCRIPTIONS, "t_aimd", "test AIMD")
+    # labelled at the Gamma point like gete_aimd: the manifest takes the dataset's own settings
+    monkeypatch.setitem(recipes.SETTINGS, "t_aimd", recipes.GAMMA_ONLY)
     folder = data_dir("t_aimd", tmp_path)
     (folder / "chunks").mkdir(parents=True)
     shutil.copy(FIX / "aimd_start.xyz", folder / "start.xyz")
     shutil.copytree(FIX / "aimd_chunk", folder / "chunks" / "0000")
     man = aimd.assemble("t_aimd", tmp_path, md=aimd.MDSettings(chunk_steps=2), version="CP2K test")
+    assert man["reference"]["settings"]["kpoints"] is None
     assert man["counts"]["frames"] == 3 and man["md"]["steps"] == 3
     assert "conserved_drift_mev_per_atom_per_ps" in man["md"]
     assert verify("t_aimd", tmp_path)["frames"] == 3

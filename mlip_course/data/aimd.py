@@ -30,6 +30,7 @@ from ase.units import Bohr, Hartree
 from ..io import label
 from ..reference import CP2KFailed, CP2KSettings, cp2k_input, cp2k_version, execute
 from .build import data_dir, write_manifest
+from .recipes import settings_for
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def energy_drift(ener: np.ndarray, natoms: int) -> dict[str, float]:
 def assemble(name: str, root: Path | None = None, settings: CP2KSettings | None = None,
              md: MDSettings | None = None, version: str | None = None) -> dict:
     """Rebuild ``frames.xyz`` and ``manifest.json`` from the finished chunks."""
-    settings = settings or CP2KSettings()
+    settings = settings or settings_for(name)   # what the dataset is labelled with
     md = md or MDSettings()
     folder = data_dir(name, root)
     start = read(folder / "start.xyz", format="extxyz")

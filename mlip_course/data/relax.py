@@ -30,6 +30,7 @@ from ase.units import Bohr, Hartree
 from ..reference import CP2KFailed, CP2KSettings, cp2k_input, cp2k_version
 from .aimd import chunk_frames, finished_chunks, run_chunk, start_structure
 from .build import data_dir, write_manifest
+from .recipes import settings_for
 
 PROJECT = "geo"
 CONVERGED = "GEOMETRY OPTIMIZATION COMPLETED"
@@ -156,7 +157,7 @@ def max_force(atoms: Atoms) -> float:
 def assemble(name: str, root: Path | None = None, settings: CP2KSettings | None = None,
              relax: RelaxSettings | None = None, version: str | None = None) -> dict:
     """Rebuild ``frames.xyz`` (steps numbered across chunks) and ``manifest.json``."""
-    settings = settings or CP2KSettings()
+    settings = settings or settings_for(name)   # what the dataset is labelled with
     relax = relax or RelaxSettings()
     folder = data_dir(name, root)
     start = read(folder / "start.xyz", format="extxyz")
