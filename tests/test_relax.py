@@ -75,3 +75,30 @@ def test_missing_relaxation_names_its_command(tmp_path):
 
     with pytest.raises(DatasetError, match="mlip_course.data relax gst_relax"):
         manifest("gst_relax", tmp_path)
+
+
+def test_run_chunk_publishes_only_finished_chunks(tmp_path, monkeypatch):
+    from mlip_course.data import aimd
+    from mlip_course.reference import CP2KFailed
+
+    calls = []
+
+    def fake_execute(workdir, text, nproc, name):
+        calls.append((workdir.name, text, sorted(p.name for p in workdir.iterdir())))
+        (workdir / f"{name}-1.restart").write_text(f"restart of {workdir.name}")
+        return ("SCF run NOT converged" if "fail" in text else "fine"), 1.5
+
+    monkeypatch.setattr(aimd, "execute", fake_execute)
+    carry = {"p-1.restart": "previous.restart"}
+    first, _ = aimd.run_chunk(tmp_path, "p", lambda restarted: f"restarted={restarted}", carry, 1)
+    assert first.name == "0000" and (first / "DONE").read_text() == "1.5\n"
+    second, _ = aimd.run_chunk(tmp_path, "p", lambda restarted: f"restarted={restarted}", carry, 1)
+    assert calls[0][:2] == (".0000.running", "restarted=False")
+    assert calls[1] == (".0001.running", "restarted=True", ["previous.restart"])
+    assert not (first / "p-1.restart").exists() and (second / "p-1.restart").exists()
+    assert not (second / "previous.restart").exists()
+    with pytest.raises(CP2KFailed):
+        aimd.run_chunk(tmp_path, "p", lambda restarted: "fail", carry, 1)
+    # the failed chunk stays hidden: the finished ones are all a reader (or git) sees
+    assert [c.name for c in aimd.finished_chunks(tmp_path)] == ["0000", "0001"]
+    assert sorted(p.name for p in (tmp_path / "chunks").iterdir()) == [".0002.running", "0000", "0001"]

@@ -11,7 +11,8 @@ module runs CP2K Born-Oppenheimer MD (NVT, CSVR thermostat) in chunks of a few s
     data/<name>/manifest.json          provenance, MD settings, energy drift
 
 Each chunk restarts from the previous chunk's restart file (positions, velocities, thermostat),
-so a killed session loses at most one chunk. ``python -m mlip_course.data aimd <name>``.
+so a killed session loses at most one chunk; a chunk runs in ``chunks/.0003.running`` and is
+renamed when it has finished, so the data folder only ever holds finished chunks. ``python -m mlip_course.data aimd <name>``.
 """
 
 from __future__ import annotations
@@ -177,24 +178,29 @@ def run_chunk(folder: Path, project: str, make_input: Callable[[bool], str],
     """Run the next chunk of a chunked CP2K run; return its folder and wall time (s).
 
     ``carry`` maps files of the previous chunk (restart files) to the names the new input
-    reads; ``make_input(restarted)`` writes that input. An unfinished chunk is redone from
-    scratch; only the newest chunk keeps its restart files.
+    reads; ``make_input(restarted)`` writes that input. The chunk runs in a hidden folder
+    (``chunks/.0003.running``, ignored by git) that becomes ``chunks/0003`` only when it has
+    finished, so the data folder never holds a half-written chunk; an unfinished one is redone
+    from scratch. Only the newest chunk keeps its restart files.
     """
     done = finished_chunks(folder)
     chunk = folder / "chunks" / f"{len(done):04d}"
-    shutil.rmtree(chunk, ignore_errors=True)
-    chunk.mkdir()
+    work = folder / "chunks" / f".{chunk.name}.running"
+    for stale in (work, chunk):
+        shutil.rmtree(stale, ignore_errors=True)
+    work.mkdir(parents=True)
     for source, target in carry.items() if done else ():
-        shutil.copy(done[-1] / source, chunk / target)
-    text, wall = execute(chunk, make_input(bool(done)), nproc, name=project)
+        shutil.copy(done[-1] / source, work / target)
+    text, wall = execute(work, make_input(bool(done)), nproc, name=project)
     if "SCF run NOT converged" in text:
-        raise CP2KFailed(f"{chunk}: an SCF did not converge; see {chunk / (project + '.out')}.")
-    (chunk / "DONE").write_text(f"{wall:.1f}\n")
+        raise CP2KFailed(f"{chunk}: an SCF did not converge; see {work / (project + '.out')}.")
+    for target in carry.values():
+        (work / target).unlink(missing_ok=True)
+    (work / "DONE").write_text(f"{wall:.1f}\n")
+    os.replace(work, chunk)
     for old in done:
         for source in carry:
             (old / source).unlink(missing_ok=True)
-    for target in carry.values():
-        (chunk / target).unlink(missing_ok=True)
     return chunk, wall
 
 

@@ -12,7 +12,7 @@ atoms are relaxed by CP2K itself:
     data/<name>/manifest.json          provenance, optimiser settings, convergence
 
 Each chunk restarts from the positions and the BFGS Hessian of the previous one, so a killed
-session loses at most one chunk. ``python -m mlip_course.data relax <name>``.
+session loses at most one chunk (which runs in ``chunks/.0003.running`` until it has finished). ``python -m mlip_course.data relax <name>``.
 """
 
 from __future__ import annotations
