@@ -134,6 +134,12 @@ def chunk_frames(chunk: Path, template: Atoms, project: str = "md") -> list[Atom
     return frames
 
 
+def labelled_chunks(folder: Path, template: Atoms, project: str = "md"):
+    """``(chunk, its labelled frames, its wall time in s)`` of every finished chunk, in order."""
+    for chunk in finished_chunks(folder):
+        yield chunk, chunk_frames(chunk, template, project), float((chunk / "DONE").read_text())
+
+
 def finished_chunks(folder: Path) -> list[Path]:
     """The chunk folders of a chunked CP2K run that finished (``DONE`` written), in order."""
     return sorted(p for p in (folder / "chunks").glob("[0-9]*") if (p / "DONE").exists())
@@ -235,9 +241,7 @@ def assemble(name: str, root: Path | None = None, settings: CP2KSettings | None 
     start = read(folder / "start.xyz", format="extxyz")
     frames: dict[int, Atoms] = {}
     walls = []
-    for chunk in finished_chunks(folder):
-        new = chunk_frames(chunk, start)
-        wall = float((chunk / "DONE").read_text())
+    for _, new, wall in labelled_chunks(folder, start):
         for atoms in new:
             atoms.info.update(origin=f"{name}_{md.temperature_k:.0f}K", phase="liquid",
                               cp2k_wall_s=round(wall / max(len(new), 1), 2))
@@ -260,5 +264,5 @@ def assemble(name: str, root: Path | None = None, settings: CP2KSettings | None 
     return write_manifest(name, root, settings, version, extra=extra)
 
 
-__all__ = ["MDSettings", "md_input", "run", "assemble", "chunk_frames", "finished_chunks",
+__all__ = ["MDSettings", "md_input", "run", "assemble", "chunk_frames", "finished_chunks", "labelled_chunks",
            "start_structure", "run_chunk", "read_ener", "energies", "energy_drift"]

@@ -28,7 +28,7 @@ from ase.io import read, write
 from ase.units import Bohr, Hartree
 
 from ..reference import CP2KFailed, CP2KSettings, cp2k_input, cp2k_version
-from .aimd import chunk_frames, finished_chunks, run_chunk, start_structure
+from .aimd import chunk_frames, finished_chunks, labelled_chunks, run_chunk, start_structure
 from .build import data_dir, write_manifest
 from .recipes import settings_for
 
@@ -162,9 +162,7 @@ def assemble(name: str, root: Path | None = None, settings: CP2KSettings | None 
     folder = data_dir(name, root)
     start = read(folder / "start.xyz", format="extxyz")
     frames, walls = [], []
-    for chunk in finished_chunks(folder):
-        new = chunk_frames(chunk, start, PROJECT)
-        wall = float((chunk / "DONE").read_text())
+    for _, new, wall in labelled_chunks(folder, start, PROJECT):
         for atoms in new:
             step = len(frames)
             atoms.info.update(origin=name, phase=start.info.get("phase", "crystal"),
