@@ -292,14 +292,20 @@ def cp2k_input(atoms: Atoms, settings: CP2KSettings | None = None, *, project: s
 _FLOAT = r"[-+]?\d+\.\d*(?:[eE][-+]?\d+)?"
 
 
+def first_energy(text: str) -> float:
+    """The first total energy (eV) in a CP2K log: the single point's, or the starting
+    geometry's of a geometry optimisation."""
+    m = re.search(r"ENERGY\| Total FORCE_EVAL \( QS \) energy \[a\.u\.\]:\s+(" + _FLOAT + ")", text)
+    if m is None:
+        raise CP2KFailed("No 'ENERGY| Total FORCE_EVAL' line in the CP2K output.")
+    return float(m.group(1)) * Hartree
+
+
 def parse_cp2k_output(text: str, natoms: int) -> dict[str, object]:
     """Energy (eV), forces (eV/A), stress (eV/A^3, ASE sign) and SCF steps from a CP2K log."""
     if "SCF run NOT converged" in text:
         raise CP2KFailed("SCF did not converge; see the CP2K output file.")
-    m = re.search(r"ENERGY\| Total FORCE_EVAL \( QS \) energy \[a\.u\.\]:\s+(" + _FLOAT + ")", text)
-    if m is None:
-        raise CP2KFailed("No 'ENERGY| Total FORCE_EVAL' line in the CP2K output.")
-    result: dict[str, object] = {"energy": float(m.group(1)) * Hartree}
+    result: dict[str, object] = {"energy": first_energy(text)}
     steps = re.findall(r"SCF run converged in\s+(\d+) steps", text)
     result["scf_steps"] = int(steps[-1]) if steps else -1
     block = text.split("ATOMIC FORCES in [a.u.]")

@@ -152,7 +152,7 @@ def run(name: str, start: Atoms | None = None, total_steps: int = 200,
 
     The first call needs ``start`` (written to ``start.xyz``); later calls resume.
     """
-    settings = settings or CP2KSettings()
+    settings = settings or settings_for(name)
     md = md or MDSettings()
     folder = data_dir(name, root)
     start = start_structure(folder, start)

@@ -27,8 +27,8 @@ from ase import Atoms
 from ase.io import read, write
 from ase.units import Bohr, Hartree
 
-from ..reference import CP2KFailed, CP2KSettings, cp2k_input, cp2k_version
-from .aimd import chunk_frames, finished_chunks, labelled_chunks, run_chunk, start_structure
+from ..reference import CP2KSettings, cp2k_input, cp2k_version, first_energy
+from .aimd import finished_chunks, labelled_chunks, run_chunk, start_structure
 from .build import data_dir, write_manifest
 from .recipes import settings_for
 
@@ -105,7 +105,7 @@ def run(name: str, start: Atoms | None = None, root: Path | None = None,
     The first call needs ``start`` (written to ``start.xyz``); later calls resume. Stops at
     convergence or after ``relax.max_steps`` optimisation steps.
     """
-    settings = settings or CP2KSettings()
+    settings = settings or settings_for(name)
     relax = relax or RelaxSettings()
     folder = data_dir(name, root)
     start = start_structure(folder, start)
@@ -121,9 +121,9 @@ def run(name: str, start: Atoms | None = None, root: Path | None = None,
                 *(("previous.restart", "previous.Hessian") if restarted else ())),
             {f"{PROJECT}-1.restart": "previous.restart",
              f"{PROJECT}-BFGS.Hessian": "previous.Hessian"}, settings.nproc)
+        done = assemble(name, root, settings, relax, version)["relax"]
         log(f"{name}: chunk {chunk.name} in {wall:.0f} s, max force "
-            f"{max_force(chunk_frames(chunk, start, PROJECT)[-1]):.3f} eV/A")
-        assemble(name, root, settings, relax, version)
+            f"{done['final_max_force_ev_per_ang']:.3f} eV/A")
     return converged(name, root)
 
 
@@ -142,11 +142,8 @@ def n_steps(name: str, root: Path | None = None) -> int:
 
 def start_energy(name: str, root: Path | None = None) -> float:
     """DFT energy (eV) of ``start.xyz``: CP2K evaluates it first but prints no frame for it."""
-    text = (finished_chunks(data_dir(name, root))[0] / f"{PROJECT}.out").read_text(errors="replace")
-    m = re.search(r"ENERGY\| Total FORCE_EVAL \( QS \) energy \[a\.u\.\]:\s+(\S+)", text)
-    if m is None:
-        raise CP2KFailed(f"no energy in the first chunk of {name}")
-    return float(m.group(1)) * Hartree
+    return first_energy((finished_chunks(data_dir(name, root))[0] / f"{PROJECT}.out")
+                        .read_text(errors="replace"))
 
 
 def max_force(atoms: Atoms) -> float:
@@ -174,16 +171,17 @@ def assemble(name: str, root: Path | None = None, settings: CP2KSettings | None 
     write(tmp, frames, format="extxyz")
     os.replace(tmp, folder / "frames.xyz")
     last = frames[-1] if frames else None
+    e_start = start_energy(name, root) if frames else None
     extra = {
         "relax": {**asdict(relax), "steps": len(frames), "chunks": len(walls),
                   "converged": converged(name, root), "cp2k_hours": round(sum(walls) / 3600, 2),
                   **({"final_max_force_ev_per_ang": round(max_force(last), 4),
                       "final_rms_force_ev_per_ang": round(float(np.sqrt(
                           (last.get_forces() ** 2).sum(1).mean())), 4),
-                      "start_energy_ev": start_energy(name, root),
-                      "energy_change_mev_per_atom": round(1000 * (
-                          last.get_potential_energy() - start_energy(name, root)) / len(last),
-                          2)} if last is not None else {}),
+                      "start_energy_ev": e_start,
+                      "energy_change_mev_per_atom": round(
+                          1000 * (last.get_potential_energy() - e_start) / len(last), 2)}
+                   if last is not None else {}),
                   "command": "OMP_NUM_THREADS=1 nice -n 19 mpirun -np %d cp2k.psmp -i geo.inp "
                              "(one chunk; positions and BFGS Hessian from the previous chunk)"
                              % settings.nproc},
