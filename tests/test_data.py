@@ -337,6 +337,17 @@ def test_adopting_a_relabelled_set_keeps_the_old_labels(toy_root, monkeypatch):
     pairs = data.relabel_pairs("toy", toy_root)
     assert len(pairs) == 30 and pairs[0][0].info["candidate_id"] == pairs[0][1].info["candidate_id"]
     assert [a.get_potential_energy() for a in before] == [a.get_potential_energy() for a in shipped]
+    # a dataset still labelled at Gamma is compared with toy's kept Gamma labels, not the new ones
+    (toy_root / "gamma").mkdir()
+    (toy_root / "gamma" / "manifest.json").write_text(json.dumps({"reference": previous}))
+    like_gamma = data.frames_like("toy", "gamma", toy_root)
+    assert [a.get_potential_energy() for a in like_gamma] == [a.get_potential_energy() for a in before]
+    assert data.frames_like("toy", "toy", toy_root)[0].get_potential_energy() == \
+        data.frames("toy", toy_root)[0].get_potential_energy()
+    (toy_root / "gamma" / "manifest.json").write_text(json.dumps(
+        {"reference": {**previous, "settings": {**previous["settings"], "cutoff_ry": 400.0}}}))
+    with pytest.raises(ValueError, match="no labels made with the settings of data/gamma"):
+        data.frames_like("toy", "gamma", toy_root)
 
 
 def test_relabel_takes_the_listed_frames_first(toy_root):

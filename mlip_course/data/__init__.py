@@ -19,7 +19,7 @@ from ase import Atoms
 from ase.data import covalent_radii
 
 from ..io import DatasetError, read_dataset
-from .build import data_dir, sha256
+from .build import data_dir, level_of_theory, sha256
 
 
 @dataclass
@@ -247,6 +247,24 @@ def original_frames(name: str, root: Path | None = None) -> list[Atoms]:
     return frames(name, root)
 
 
+def frames_like(name: str, like: str, root: Path | None = None) -> list[Atoms]:
+    """The frames of ``name`` labelled at the level of theory of dataset ``like``.
+
+    While a relabelling migrates the course's data (e.g. Gamma point -> k-point mesh), one
+    dataset may be adopted before another; a model trained on ``like`` must then be compared
+    with ``name``'s labels made with the same settings: today's if they match, else those kept
+    in ``data/<name>/previous/``. Raises ValueError when neither matches.
+    """
+    target = level_of_theory(manifest(like, root)["reference"]["settings"])
+    if level_of_theory(manifest(name, root)["reference"]["settings"]) == target:
+        return frames(name, root)
+    kept = data_dir(name, root) / "previous" / "reference.json"
+    if kept.exists() and level_of_theory(json.loads(kept.read_text())["settings"]) == target:
+        return previous_frames(name, root)
+    raise ValueError(f"data/{name} has no labels made with the settings of data/{like}; "
+                     f"relabel one of them (`python -m mlip_course.data relabel NAME`).")
+
+
 def relabel_pairs(name: str, root: Path | None = None) -> list[tuple[Atoms, Atoms]]:
     """``(old, new)`` labels of the same geometries, in the shipped order: the shipped frames and
     ``data/relabel/<name>/`` while a relabelling runs (only the frames done so far), then
@@ -293,4 +311,4 @@ def candidates(name: str, origin: str, root: Path | None = None) -> list[Atoms]:
 
 __all__ = ["Split", "available", "progress", "manifest", "verify", "load", "frames", "table",
            "split_by_origin", "energy_residuals", "candidates", "previous_frames",
-           "original_frames", "relabel_pairs"]
+           "original_frames", "frames_like", "relabel_pairs"]

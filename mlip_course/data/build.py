@@ -254,6 +254,13 @@ def relabel(name: str, n: int | None = None, root: Path | None = None,
     return count
 
 
+def level_of_theory(settings: dict) -> dict:
+    """The settings of a manifest as a comparable dict: as stored in JSON, without the MPI
+    ranks; a setting added to CP2KSettings after the manifest was written counts as its default."""
+    full = {**settings_dict(CP2KSettings()), **settings}
+    return {k: v for k, v in json.loads(json.dumps(full)).items() if k != "nproc"}
+
+
 def adopt_relabelled(name: str, root: Path | None = None) -> dict:
     """Replace the labels of dataset ``name`` by its complete relabelling (:func:`relabel`).
 
@@ -275,12 +282,6 @@ def adopt_relabelled(name: str, root: Path | None = None) -> dict:
                            f"with `python -m mlip_course.data relabel {name}`.")
     used = json.loads((new_dir / "manifest.json").read_text())["reference"]
     settings = settings_for(name)
-
-    def level_of_theory(d: dict) -> dict:   # as stored in JSON, without the MPI ranks; a
-        # setting added to CP2KSettings after a manifest was written counts as its default
-        full = {**settings_dict(CP2KSettings()), **d}
-        return {k: v for k, v in json.loads(json.dumps(full)).items() if k != "nproc"}
-
     if level_of_theory(used["settings"]) != level_of_theory(settings_dict(settings)):
         raise RuntimeError(f"recipes.SETTINGS gives {name!r} other settings than the relabelled "
                            f"frames were made with ({used['settings']}); update it first.")
@@ -346,4 +347,5 @@ def write_manifest(name: str, root: Path | None = None, settings: CP2KSettings |
     return manifest
 
 
-__all__ = ["sample", "build", "relabel", "adopt_relabelled", "write_manifest", "data_dir", "sha256", "Group"]
+__all__ = ["sample", "build", "relabel", "adopt_relabelled", "level_of_theory", "write_manifest",
+           "data_dir", "sha256", "Group"]
