@@ -197,3 +197,41 @@ def energy_above_hull(phases: dict[str, tuple[dict[str, int], float]]) -> dict[s
     except ValueError as err:
         raise ValueError(f"No convex hull: {err}. Include every element as a pure phase.") from err
     return {name: float(diagram.get_e_above_hull(entry)) for name, entry in entries.items()}
+
+
+def composition(atoms: Atoms) -> dict[str, int]:
+    """Atoms per element of a structure, e.g. ``{"Ge": 1, "Te": 1}``."""
+    symbols = atoms.get_chemical_symbols()
+    return {el: symbols.count(el) for el in sorted(set(symbols))}
+
+
+def eos_fits(frames: Sequence[Atoms],
+             energies: Sequence[float] | None = None) -> dict[str, dict[str, float]]:
+    """:func:`equation_of_state` of every energy-volume scan in ``frames``, grouped by
+    ``info["origin"]`` (a trailing ``_eos`` dropped): ``v0``, ``e0``, ``b0`` per scan. The
+    energies per atom are the frames' labels, or ``energies`` (eV/atom, same order: a model's)."""
+    if energies is None:
+        energies = [a.get_potential_energy() / len(a) for a in frames]
+    if len(energies) != len(frames):
+        raise ValueError(f"{len(energies)} energies for {len(frames)} frames.")
+    scans: dict[str, list[tuple[float, float]]] = {}
+    for atoms, e in zip(frames, energies):
+        scans.setdefault(atoms.info["origin"].removesuffix("_eos"), []).append(
+            (atoms.get_volume() / len(atoms), e))
+    return {name: equation_of_state(*zip(*points)) for name, points in scans.items()}
+
+
+def hull_table(phases: dict[str, tuple[dict[str, int], float]],
+               elements: dict[str, str]) -> "pandas.DataFrame":  # noqa: F821
+    """Formation energy and distance above the convex hull, both in meV/atom, of each phase
+    ``name -> (composition, energy per atom in eV)``; ``elements`` names the phase that is
+    each element's reference (e.g. ``{"Ge": "ge_diamond"}``)."""
+    import pandas as pd
+
+    missing = sorted(set(elements.values()) - set(phases))
+    if missing:
+        raise ValueError(f"The elemental reference phases {missing} are not among the phases.")
+    formation = formation_energies(phases, {el: phases[name][1] for el, name in elements.items()})
+    above = energy_above_hull(phases)
+    return pd.DataFrame({"ΔH_f (meV/atom)": {c: 1000 * formation[c] for c in phases},
+                         "above hull (meV/atom)": {c: 1000 * above[c] for c in phases}})

@@ -9,6 +9,7 @@ reported as such, not hidden.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -176,6 +177,43 @@ def _ga() -> tuple[float, str]:
                    f"search for the same number of relaxations")
 
 
+@functools.cache
+def _crystal_scans() -> tuple[dict, dict, dict]:
+    """E-V fits of data/gst_eos by CP2K and by CHGNet zero-shot, and each scan's composition."""
+    from .data import frames
+    from .data.recipes import driver
+    from .properties import composition, eos_fits
+
+    eos = frames("gst_eos")
+    chgnet = driver()
+    energies = [chgnet.get_potential_energy(a) / len(a) for a in eos]
+    units = {a.info["origin"].removesuffix("_eos"): composition(a) for a in eos}
+    return eos_fits(eos), eos_fits(eos, energies), units
+
+
+def _sbte_eos() -> tuple[float, str]:
+    dft, chgnet, _ = _crystal_scans()
+    dv = {c: 100 * (chgnet[c]["v0"] / dft[c]["v0"] - 1) for c in ("sb_a7", "te_trigonal", "sb2te3")}
+    worst = max(dv.values(), key=abs)
+    return abs(worst), ("CHGNet (a graph network, zero-shot) vs CP2K: V0 of Sb, Te and Sb2Te3 "
+                        f"within {abs(worst):.1f} % (" + ", ".join(f"{v:+.1f}" for v in dv.values())
+                        + " %)")
+
+
+def _hull() -> tuple[float, str]:
+    from .properties import hull_table
+
+    dft, chgnet, units = _crystal_scans()
+    elements = {"Ge": "ge_diamond", "Sb": "sb_a7", "Te": "te_trigonal"}
+    stable = {}
+    for name, fits in (("dft", dft), ("chgnet", chgnet)):
+        table = hull_table({c: (units[c], f["e0"]) for c, f in fits.items()}, elements)
+        stable[name] = set(table.index[table["above hull (meV/atom)"] < 1])
+    wrong = sorted(stable["dft"] ^ stable["chgnet"])
+    return float(len(wrong)), (f"CHGNet zero-shot puts {len(wrong)} of {len(units)} crystals on the "
+                               f"wrong side of the CP2K hull ({', '.join(wrong)})")
+
+
 CASES = [
     Case("rupp", "R, Global descriptors; Rupp et al. 2012",
          "the Coulomb matrix with kernel ridge regression learns atomization energies",
@@ -211,6 +249,12 @@ CASES = [
          "an MLIP scales linearly with size, DFT cubically; device models of > 500 000 atoms",
          "O(N) vs O(N^3); 5x10^5 atoms", "06_applications/device_scale", _device_scale,
          lambda v: 0.9 <= v <= 1.2),
+    Case("sbte_eos", "W Fig. 5D; Wang et al. 2023",
+         "a graph network reproduces the DFT energy-volume curves of Sb-Te crystals",
+         "qualitative", "06_applications/gst", _sbte_eos, lambda v: v < 3.0),
+    Case("hull", "W Fig. 6C; Seko 2020",
+         "an MLIP reproduces the DFT convex hull: the same stable phases", "qualitative",
+         "06_applications/gst", _hull, lambda v: v == 0),
     Case("complexity", "W, Trade-off between accuracy and complexity",
          "accuracy grows with model complexity, with diminishing returns", "qualitative",
          "07_perspectives/complexity", _complexity, lambda v: v < 0.5),

@@ -92,3 +92,28 @@ def test_formation_energies_and_the_hull():
         formation_energies({"SbTe": ({"Sb": 1, "Te": 1}, -1.0)}, elements)
     with pytest.raises(ValueError, match="pure phase"):
         energy_above_hull({"GeTe": ({"Ge": 1, "Te": 1}, -150.0)})
+
+
+def test_eos_fits_and_the_hull_table_from_frames():
+    import numpy as np
+    import pytest
+    from ase.build import bulk
+
+    from mlip_course.properties import composition, eos_fits, hull_table
+
+    scan = []
+    for s in np.linspace(0.97, 1.04, 6):
+        atoms = bulk("Ge", "diamond", a=5.7 * s)
+        atoms.info["origin"] = "ge_diamond_eos"
+        scan.append(atoms)
+    fits = eos_fits(scan, [0.02 * (a.get_volume() / len(a) - 24.0) ** 2 - 4.0 for a in scan])
+    assert list(fits) == ["ge_diamond"] and fits["ge_diamond"]["v0"] == pytest.approx(24.0, abs=0.05)
+    assert composition(scan[0]) == {"Ge": 2}
+    phases = {"ge": ({"Ge": 1}, -4.0), "te": ({"Te": 1}, -3.0), "gete": ({"Ge": 1, "Te": 1}, -3.6)}
+    table = hull_table(phases, {"Ge": "ge", "Te": "te"})
+    assert table.loc["gete", "ΔH_f (meV/atom)"] == pytest.approx(-100.0)
+    assert table.loc["gete", "above hull (meV/atom)"] == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(ValueError, match="5 energies for 6 frames"):
+        eos_fits(scan, [0.0] * 5)
+    with pytest.raises(ValueError, match="not among the phases"):
+        hull_table(phases, {"Ge": "ge", "Te": "te_trigonal"})
