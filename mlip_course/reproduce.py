@@ -210,8 +210,9 @@ def _hull() -> tuple[float, str]:
         table = hull_table({c: (units[c], f["e0"]) for c, f in fits.items()}, elements)
         stable[name] = set(table.index[table["above hull (meV/atom)"] < 1])
     wrong = sorted(stable["dft"] ^ stable["chgnet"])
-    return float(len(wrong)), (f"CHGNet zero-shot puts {len(wrong)} of {len(units)} crystals on the "
-                               f"wrong side of the CP2K hull ({', '.join(wrong)})")
+    text = (f"CHGNet zero-shot puts {len(wrong)} of {len(units)} crystals on the wrong side "
+            f"of the CP2K hull ({', '.join(wrong)})")
+    return float(len(wrong)), text
 
 
 CASES = [

@@ -2,9 +2,10 @@
 
 Stages (resumable: a finished stage is recorded in stages.json and skipped):
   model:K    train model kind K (--model, then each --screen kind) on the training splits of
-             data/gete and data/gst together (early stopping on both validation splits, at
-             most --max-minutes); saved in results/applications/gst/K/ with its test errors
-             on each test split.
+             data/gst and, when it is labelled with the same settings (one level of theory in
+             one model), data/gete (early stopping on the validation splits, at most
+             --max-minutes); saved in results/applications/gst/K/ with its test errors on
+             each test split.
   screen     every trained kind runs 0.4 ps of Langevin MD at 1100 K on the 504-atom start
              below (with its core): the step at which two atoms first come closer than 1.5 A,
              if they do, and the closest pair met. Only a kind that survives goes on.
@@ -37,8 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from mlip_course import results
 from mlip_course.analysis import closest_pair, first_collapse, stop_if_collapsed
 from mlip_course.calculator import as_calculator
-from mlip_course.data import candidates, frames
+from mlip_course.data import candidates, frames, manifest
 from mlip_course.data import load as load_data
+from mlip_course.data.build import level_of_theory
 from mlip_course.data.structures import wider_than
 from mlip_course.models.repulsion import WithCoreRepulsion
 from mlip_course.sampling.md import sample_nvt
@@ -46,7 +48,17 @@ from mlip_course.train import (_species, as_predictor, build, errors, fit, load,
                                predictions, save)
 
 STUDY = "applications/gst"
-DATASETS = ("gete", "gete_aimd", "gst", "gst_eos")
+
+
+def same_level(name: str, as_: str = "gst") -> bool:
+    return (level_of_theory(manifest(name)["reference"]["settings"])
+            == level_of_theory(manifest(as_)["reference"]["settings"]))
+
+
+# data/gete (with its gete_aimd frames) joins only when labelled like data/gst: while the
+# course's sets move from Gamma-point to k-point labels, they may differ for a while
+TRAINING = ("gete", "gst") if same_level("gete") else ("gst",)
+DATASETS = (("gete", "gete_aimd") if "gete" in TRAINING else ()) + ("gst", "gst_eos")
 # (candidate group of data/gst, index) of each glass's start: Ge14Sb14Te35 and Sb42Te22
 GLASSES = {"gst225": ("gst_liquid_1100K", 0), "sb66te34": ("sbte_liquid_1100K", 0)}
 EVERY = 50                              # snapshot every 50 steps = 0.1 ps
@@ -72,8 +84,11 @@ if args.quick:
 started = time.time()
 stages = results.Progress(STUDY, "stages.json", datasets=DATASETS)
 out = stages.dir
-gete, gst = load_data("gete"), load_data("gst")
-train, valid = gete.train + gst.train, gete.valid + gst.valid
+splits = {name: load_data(name) for name in TRAINING}
+train = [a for s in splits.values() for a in s.train]
+valid = [a for s in splits.values() for a in s.valid]
+test = [a for s in splits.values() for a in s.test]
+print(f"training on {' + '.join(TRAINING)}: {len(train)} frames ({len(valid)} validation)")
 KINDS = [args.model] + [k for k in args.screen if k != args.model]
 
 
@@ -93,8 +108,8 @@ def train_model(kind):
                   max_seconds=60 * args.max_minutes)          # the cap reaches the torch loop only
     save(model, out / kind)
     test = {name: errors(predictions(model, split.test), split.test)
-            for name, split in (("gete", gete), ("gst", gst))}
-    return {"model": kind, "n_train": len(train), "n_valid": len(valid),
+            for name, split in splits.items()}
+    return {"model": kind, "datasets": list(TRAINING), "n_train": len(train), "n_valid": len(valid),
             "train_seconds": round(seconds, 1), "n_parameters": n_parameters(model),
             "test": test}
 
@@ -191,6 +206,6 @@ if args.quick:
     raise SystemExit(f"smoke test finished in {time.time() - started:.0f} s; its files are in "
                      f"{out} (not a result: delete them)")
 payload = {"model": args.model, "stages": dict(stages), "note": args.note}
-used = [results.frame_hash(a) for a in train + valid + gete.test + gst.test + frames("gst_eos")]
+used = [results.frame_hash(a) for a in train + valid + test + frames("gst_eos")]
 results.save(STUDY, payload, started=started, datasets=DATASETS, frames=used)
 print(f"saved results/{STUDY} in {time.time() - started:.0f} s")
