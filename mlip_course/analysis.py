@@ -242,6 +242,26 @@ def bond_angles(frames: Sequence[Atoms], cutoff: float, centre: str | None = Non
     return 0.5 * (edges[1:] + edges[:-1]), hist
 
 
+def short_long_bonds(atoms: Atoms, centre: str, neighbour: str, n: int = 6,
+                     r_max: float = 4.5) -> tuple[float, float]:
+    """Mean length (A) of the shorter and of the longer half of the ``n`` nearest ``neighbour``
+    atoms of every ``centre`` atom: equal on ideal rocksalt sites, split by a Peierls-like
+    (3 + 3) distortion. Centres with fewer than ``n`` such neighbours within ``r_max`` are skipped."""
+    from matscipy.neighbours import neighbour_list
+
+    i, j, d = neighbour_list("ijd", atoms, r_max)
+    symbols = np.array(atoms.get_chemical_symbols())
+    short, long = [], []
+    for k in np.flatnonzero(symbols == centre):
+        x = np.sort(d[(i == k) & (symbols[j] == neighbour)])[:n]
+        if len(x) == n:
+            short.append(x[: n // 2].mean())
+            long.append(x[n // 2:].mean())
+    if not short:
+        raise ValueError(f"No {centre} atom has {n} {neighbour} neighbours within {r_max} A.")
+    return float(np.mean(short)), float(np.mean(long))
+
+
 def msd(frames: Sequence[Atoms], species: str | None = None,
         max_lag: int | None = None) -> np.ndarray:
     """Mean squared displacement (A^2) against lag (in frames) for unwrapped positions (ASE

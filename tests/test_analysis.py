@@ -164,3 +164,20 @@ def test_closest_pair_matches_all_distances():
     one = bulk("Cu", "fcc", a=3.6)                # one atom: its nearest neighbour is an image
     assert closest_pair(one) == pytest.approx((3.6 / 2 ** 0.5, 0, 0))
     assert closest_pair(one, within=2.0) is None
+
+
+def test_short_long_bonds_see_a_peierls_distortion():
+    import pytest
+
+    from mlip_course.analysis import short_long_bonds
+    from mlip_course.data import structures as st
+
+    crystal = st.rocksalt_gete(6.0, reps=2)                       # bonds 3.0 A
+    assert short_long_bonds(crystal, "Ge", "Te") == pytest.approx((3.0, 3.0))
+    shifted = crystal.copy()
+    ge = [a.index for a in shifted if a.symbol == "Ge"]
+    shifted.positions[ge] += 0.1                                   # along [111]: 3 + 3 split
+    short, long = short_long_bonds(shifted, "Ge", "Te")
+    assert short < 2.95 and long > 3.05
+    with pytest.raises(ValueError, match="No Sb atom"):
+        short_long_bonds(crystal, "Sb", "Te")
