@@ -533,7 +533,7 @@ GAMMA_ONLY = {"kpoints": None}
 SETTINGS: dict[str, dict[str, object]] = {
     "water_dimer": {"cutoff_ry": 600.0, "rel_cutoff_ry": 60.0, "periodic": False},
     "ge_clusters": GAMMA_ONLY,
-    "gete": GAMMA_ONLY, "gete_aimd": GAMMA_ONLY, "gst": GAMMA_ONLY,
+    "gete": GAMMA_ONLY, "gete_aimd": GAMMA_ONLY,
     "gst_eos": {"kpoint_density": EOS_KPOINT_DENSITY}}
 
 
