@@ -300,6 +300,17 @@ def test_relabel_keeps_geometries_and_resumes(toy_root, monkeypatch):
     assert "relabel" not in data.available(toy_root)
 
 
+def test_a_manifest_older_than_the_kpoint_settings_means_the_gamma_point():
+    from mlip_course.reference import CP2KSettings, settings_dict
+
+    old = {k: v for k, v in settings_dict(CP2KSettings(kpoints=None)).items()
+           if k not in ("kpoints", "kpoint_density")}
+    assert build_mod.level_of_theory(old) == build_mod.level_of_theory(
+        settings_dict(CP2KSettings(kpoints=None)))
+    assert build_mod.level_of_theory(old) != build_mod.level_of_theory(
+        settings_dict(CP2KSettings()))                         # today's default is a mesh
+
+
 def test_adopting_a_relabelled_set_keeps_the_old_labels(toy_root, monkeypatch):
     from mlip_course.data import recipes
 

@@ -254,10 +254,16 @@ def relabel(name: str, n: int | None = None, root: Path | None = None,
     return count
 
 
+# what CP2K ran with before these settings existed (manifests written then lack them): the Gamma
+# point. Today's default mesh must not be read into an old manifest.
+_BEFORE_THEY_EXISTED = {"kpoints": None, "kpoint_density": None}
+
+
 def level_of_theory(settings: dict) -> dict:
     """The settings of a manifest as a comparable dict: as stored in JSON, without the MPI
-    ranks; a setting added to CP2KSettings after the manifest was written counts as its default."""
-    full = {**settings_dict(CP2KSettings()), **settings}
+    ranks; a setting added to CP2KSettings after the manifest was written counts as what CP2K
+    did before it existed (the Gamma point for the k-point settings), else as its default."""
+    full = {**settings_dict(CP2KSettings()), **_BEFORE_THEY_EXISTED, **settings}
     return {k: v for k, v in json.loads(json.dumps(full)).items() if k != "nproc"}
 
 
