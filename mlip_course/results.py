@@ -151,8 +151,12 @@ class Progress(dict):
         made_from = stored.pop(self.STAMP, {})
         self.stamp = {name: _manifest_sha256(name, root) for name in datasets}
         changed = [name for name, sha in self.stamp.items() if made_from.get(name) != sha]
+        rel = self.path.relative_to(root) if stored else None
+        if stored and set(made_from) != set(self.stamp) and made_from:
+            raise RuntimeError(f"{rel} records work made from the data sets {sorted(made_from)}; "
+                               f"this run uses {sorted(self.stamp)}. Delete it to start over: "
+                               f"rm {rel}, then `python scripts/{study}.py`.")
         if stored and changed:
-            rel = self.path.relative_to(root)
             raise RuntimeError(f"{rel} records work made from another version of "
                                f"data/{changed[0]} (or from before it was recorded); delete it "
                                f"to start over: rm {rel}, then `python scripts/{study}.py`.")

@@ -95,6 +95,11 @@ def test_progress_refuses_work_made_from_other_data(tmp_path):
         Progress("study", "runs.json", root=tmp_path, datasets=("toy",))
     (tmp_path / "results" / "study" / "runs.json").unlink()            # the fix it names
     assert Progress("study", "runs.json", root=tmp_path, datasets=("toy",)) == {}
+    (tmp_path / "data" / "other").mkdir()
+    (tmp_path / "data" / "other" / "manifest.json").write_text('{"frames": 3}')
+    Progress("study", "runs.json", root=tmp_path, datasets=("toy", "other")).record("a", {})
+    with pytest.raises(RuntimeError, match=r"data sets \['other', 'toy'\]; this run uses \['toy'\]"):
+        Progress("study", "runs.json", root=tmp_path, datasets=("toy",))   # a set was dropped
 
 
 def test_committed_progress_matches_todays_data():
