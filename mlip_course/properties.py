@@ -205,11 +205,13 @@ def composition(atoms: Atoms) -> dict[str, int]:
     return {el: symbols.count(el) for el in sorted(set(symbols))}
 
 
-def eos_fits(frames: Sequence[Atoms],
-             energies: Sequence[float] | None = None) -> dict[str, dict[str, float]]:
+def eos_fits(frames: Sequence[Atoms], energies: Sequence[float] | None = None,
+             strict: bool = True) -> dict[str, dict[str, float]]:
     """:func:`equation_of_state` of every energy-volume scan in ``frames``, grouped by
     ``info["origin"]`` (a trailing ``_eos`` dropped): ``v0``, ``e0``, ``b0`` per scan. The
-    energies per atom are the frames' labels, or ``energies`` (eV/atom, same order: a model's)."""
+    energies per atom are the frames' labels, or ``energies`` (eV/atom, same order: a model's).
+    With ``strict=False`` a scan whose lowest energy is at its edge (a model with no minimum
+    in the range) gets NaN values instead of raising."""
     if energies is None:
         energies = [a.get_potential_energy() / len(a) for a in frames]
     if len(energies) != len(frames):
@@ -218,7 +220,15 @@ def eos_fits(frames: Sequence[Atoms],
     for atoms, e in zip(frames, energies):
         scans.setdefault(atoms.info["origin"].removesuffix("_eos"), []).append(
             (atoms.get_volume() / len(atoms), e))
-    return {name: equation_of_state(*zip(*points)) for name, points in scans.items()}
+    fits = {}
+    for name, points in scans.items():
+        try:
+            fits[name] = equation_of_state(*zip(*points))
+        except ValueError:
+            if strict:
+                raise
+            fits[name] = {"v0": float("nan"), "e0": float("nan"), "b0": float("nan")}
+    return fits
 
 
 def hull_table(phases: dict[str, tuple[dict[str, int], float]],

@@ -113,6 +113,10 @@ def test_eos_fits_and_the_hull_table_from_frames():
     table = hull_table(phases, {"Ge": "ge", "Te": "te"})
     assert table.loc["gete", "ΔH_f (meV/atom)"] == pytest.approx(-100.0)
     assert table.loc["gete", "above hull (meV/atom)"] == pytest.approx(0.0, abs=1e-6)
+    falling = [-a.get_volume() for a in scan]                          # no minimum in range
+    with pytest.raises(ValueError, match="bracketed"):
+        eos_fits(scan, falling)
+    assert np.isnan(eos_fits(scan, falling, strict=False)["ge_diamond"]["v0"])
     with pytest.raises(ValueError, match="5 energies for 6 frames"):
         eos_fits(scan, [0.0] * 5)
     with pytest.raises(ValueError, match="not among the phases"):
