@@ -351,6 +351,7 @@ def test_adopting_a_relabelled_set_keeps_the_old_labels(toy_root, monkeypatch):
     # a dataset still labelled at Gamma is compared with toy's kept Gamma labels, not the new ones
     (toy_root / "gamma").mkdir()
     (toy_root / "gamma" / "manifest.json").write_text(json.dumps({"reference": previous}))
+    assert not data.same_level("toy", "gamma", toy_root) and data.same_level("toy", "toy", toy_root)
     like_gamma = data.frames_like("toy", "gamma", toy_root)
     assert [a.get_potential_energy() for a in like_gamma] == [a.get_potential_energy() for a in before]
     assert data.frames_like("toy", "toy", toy_root)[0].get_potential_energy() == \

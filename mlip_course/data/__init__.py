@@ -247,6 +247,13 @@ def original_frames(name: str, root: Path | None = None) -> list[Atoms]:
     return frames(name, root)
 
 
+def same_level(name: str, like: str, root: Path | None = None) -> bool:
+    """Whether datasets ``name`` and ``like`` carry labels of one level of theory (the same
+    CP2K settings in their manifests, MPI ranks aside)."""
+    return (level_of_theory(manifest(name, root)["reference"]["settings"])
+            == level_of_theory(manifest(like, root)["reference"]["settings"]))
+
+
 def frames_like(name: str, like: str, root: Path | None = None) -> list[Atoms]:
     """The frames of ``name`` labelled at the level of theory of dataset ``like``.
 
@@ -255,9 +262,9 @@ def frames_like(name: str, like: str, root: Path | None = None) -> list[Atoms]:
     with ``name``'s labels made with the same settings: today's if they match, else those kept
     in ``data/<name>/previous/``. Raises ValueError when neither matches.
     """
-    target = level_of_theory(manifest(like, root)["reference"]["settings"])
-    if level_of_theory(manifest(name, root)["reference"]["settings"]) == target:
+    if same_level(name, like, root):
         return frames(name, root)
+    target = level_of_theory(manifest(like, root)["reference"]["settings"])
     kept = data_dir(name, root) / "previous" / "reference.json"
     if kept.exists() and level_of_theory(json.loads(kept.read_text())["settings"]) == target:
         return previous_frames(name, root)
@@ -311,4 +318,4 @@ def candidates(name: str, origin: str, root: Path | None = None) -> list[Atoms]:
 
 __all__ = ["Split", "available", "progress", "manifest", "verify", "load", "frames", "table",
            "split_by_origin", "energy_residuals", "candidates", "previous_frames",
-           "original_frames", "frames_like", "relabel_pairs"]
+           "original_frames", "same_level", "frames_like", "relabel_pairs"]
