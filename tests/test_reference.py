@@ -100,19 +100,21 @@ def test_emt_toy_labels(cu_frames):
 
 
 @pytest.mark.slow
-def test_relabel_two_shipped_frames(tmp_path):
-    """Re-labelling two seeded shipped frames with the dataset's settings reproduces energy
+@pytest.mark.parametrize("name", ["gete", "gst"])
+def test_relabel_two_shipped_frames(tmp_path, name):
+    """Re-labelling two seeded shipped frames of each training set with that set's settings
+    (Gamma point or k-point mesh, whichever it was labelled with) reproduces energy
     (1 meV/atom) and forces (10 meV/A)."""
     if shutil.which(ref.CP2K_BINARY) is None:
         pytest.skip("cp2k is not installed (apt-get install cp2k cp2k-data)")
     from mlip_course import data
     from mlip_course.data.recipes import settings_for
 
-    frames = data.frames("gete")
+    frames = data.frames(name)
     rng = np.random.default_rng(2024)
     for k in rng.choice(len(frames), size=2, replace=False):
         shipped = frames[int(k)]
-        new = ref.run_cp2k(shipped, tmp_path / f"f{k}", settings_for("gete"))
+        new = ref.run_cp2k(shipped, tmp_path / f"f{k}", settings_for(name))
         n = len(shipped)
         assert abs(new.get_potential_energy() - shipped.get_potential_energy()) / n < 1e-3
         assert np.abs(new.get_forces() - shipped.get_forces()).max() < 0.010
