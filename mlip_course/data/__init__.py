@@ -247,11 +247,15 @@ def original_frames(name: str, root: Path | None = None) -> list[Atoms]:
     return frames(name, root)
 
 
+def _level(name: str, root: Path | None = None) -> dict:
+    """The level of theory recorded in dataset ``name``'s manifest."""
+    return level_of_theory(manifest(name, root)["reference"]["settings"])
+
+
 def same_level(name: str, like: str, root: Path | None = None) -> bool:
     """Whether datasets ``name`` and ``like`` carry labels of one level of theory (the same
     CP2K settings in their manifests, MPI ranks aside)."""
-    return (level_of_theory(manifest(name, root)["reference"]["settings"])
-            == level_of_theory(manifest(like, root)["reference"]["settings"]))
+    return _level(name, root) == _level(like, root)
 
 
 def frames_like(name: str, like: str, root: Path | None = None) -> list[Atoms]:
@@ -262,9 +266,9 @@ def frames_like(name: str, like: str, root: Path | None = None) -> list[Atoms]:
     with ``name``'s labels made with the same settings: today's if they match, else those kept
     in ``data/<name>/previous/``. Raises ValueError when neither matches.
     """
-    if same_level(name, like, root):
+    target = _level(like, root)
+    if _level(name, root) == target:
         return frames(name, root)
-    target = level_of_theory(manifest(like, root)["reference"]["settings"])
     kept = data_dir(name, root) / "previous" / "reference.json"
     if kept.exists() and level_of_theory(json.loads(kept.read_text())["settings"]) == target:
         return previous_frames(name, root)
