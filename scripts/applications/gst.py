@@ -1,6 +1,7 @@
 """Ge-Sb-Te with one course model: E-V curves, convex hull, GST225 and Sb-rich Sb-Te glasses.
 
-Stages (resumable: a finished stage is recorded in stages.json and skipped):
+Stages (resumable: a finished stage is recorded in stages.json and skipped; eos and glass only
+when rerun with the same --model, otherwise the script stops and says what to delete):
   model:K    train model kind K (--model, then each --screen kind) on the training splits of
              data/gst and, when it is labelled with the same settings (one level of theory in
              one model), data/gete (early stopping on the validation splits, at most
@@ -84,13 +85,20 @@ print(f"training on {' + '.join(TRAINING)}: {len(train)} frames ({len(valid)} va
 KINDS = [args.model] + [k for k in args.screen if k != args.model]
 
 
-def stage(name, run):
+def stage(name, run, model=None):
+    """Run and record stage ``name`` unless done; ``model``: the --model it runs with, kept in
+    the record so that a rerun with another --model is refused instead of reusing its output."""
     if name in stages:
+        made_with = stages[name].get("run_with", model)
+        if made_with != model:
+            raise SystemExit(f"{name} was run with --model {made_with}. To redo it with {model}, "
+                             f"delete its entry from {stages.path} (and from {out}, its files).")
         print(f"{name}: done already")
         return
     t = time.time()
     info = run()
-    stages.record(name, {**info, "wall_s": round(time.time() - t, 1)})
+    made_with = {"run_with": model} if model else {}
+    stages.record(name, {**info, **made_with, "wall_s": round(time.time() - t, 1)})
     print(f"{name}: {time.time() - t:.0f} s", flush=True)
 
 
@@ -191,9 +199,9 @@ def pick_ps(normal):
 for kind in KINDS:
     stage(f"model:{kind}", lambda: train_model(kind))
 stage("screen", screen)
-stage("eos", eos)
+stage("eos", eos, args.model)
 for name in GLASSES:
-    stage(f"glass:{name}", lambda: amorphous(name))
+    stage(f"glass:{name}", lambda: amorphous(name), args.model)
 if args.quick:
     raise SystemExit(f"smoke test finished in {time.time() - started:.0f} s; its files are in "
                      f"{out} (not a result: delete them)")
