@@ -178,21 +178,29 @@ def _ga() -> tuple[float, str]:
 
 
 @functools.cache
-def _crystal_scans() -> tuple[dict, dict, dict]:
-    """E-V fits of data/gst_eos by CP2K and by CHGNet zero-shot, and each scan's composition."""
+def _dft_scans() -> tuple[dict, dict]:
+    """E-V fits of data/gst_eos by CP2K, and each scan's composition."""
     from .data import frames
-    from .data.recipes import driver
     from .properties import composition, eos_fits
 
     eos = frames("gst_eos")
+    return eos_fits(eos), {a.info["origin"].removesuffix("_eos"): composition(a) for a in eos}
+
+
+@functools.cache
+def _chgnet_scans() -> dict:
+    """E-V fits of data/gst_eos by CHGNet zero-shot."""
+    from .data import frames
+    from .data.recipes import driver
+    from .properties import eos_fits
+
+    eos = frames("gst_eos")
     chgnet = driver()
-    energies = [chgnet.get_potential_energy(a) / len(a) for a in eos]
-    units = {a.info["origin"].removesuffix("_eos"): composition(a) for a in eos}
-    return eos_fits(eos), eos_fits(eos, energies), units
+    return eos_fits(eos, [chgnet.get_potential_energy(a) / len(a) for a in eos])
 
 
 def _sbte_eos() -> tuple[float, str]:
-    dft, chgnet, _ = _crystal_scans()
+    (dft, _), chgnet = _dft_scans(), _chgnet_scans()
     dv = {c: 100 * (chgnet[c]["v0"] / dft[c]["v0"] - 1) for c in ("sb_a7", "te_trigonal", "sb2te3")}
     worst = max(dv.values(), key=abs)
     return abs(worst), ("CHGNet (a graph network, zero-shot) vs CP2K: V0 of Sb, Te and Sb2Te3 "
@@ -208,7 +216,7 @@ def _wrong_side(fits: dict[str, dict[str, float]]) -> list[str]:
     CP2K convex hull: stable where CP2K says metastable, or the reverse."""
     from .properties import hull_table
 
-    dft, _, units = _crystal_scans()
+    dft, units = _dft_scans()
     stable = []
     for f in (dft, fits):
         table = hull_table({c: (units[c], f[c]["e0"]) for c in dft}, ELEMENT_PHASES)
@@ -217,10 +225,9 @@ def _wrong_side(fits: dict[str, dict[str, float]]) -> list[str]:
 
 
 def _hull() -> tuple[float, str]:
-    _, chgnet, units = _crystal_scans()
-    wrong = _wrong_side(chgnet)
-    return float(len(wrong)), (f"CHGNet zero-shot puts {len(wrong)} of {len(units)} crystals on "
-                               f"the wrong side of the CP2K hull ({', '.join(wrong)})")
+    wrong, n = _wrong_side(_chgnet_scans()), len(_dft_scans()[1])
+    return float(len(wrong)), (f"CHGNet zero-shot puts {len(wrong)} of {n} crystals on the "
+                               f"wrong side of the CP2K hull ({', '.join(wrong)})")
 
 
 def _model_hull() -> tuple[float, str]:

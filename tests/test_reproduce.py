@@ -19,3 +19,15 @@ def test_a_measurement_is_judged_against_the_finding():
     value, text = search.measure()                     # reads data/ge_clusters only
     assert value > 0 and "eV" in text
     assert search.supports(value) and not search.supports(0.0)
+
+
+def test_the_hull_check_flags_exactly_the_crystals_that_change_side():
+    from mlip_course.data import frames
+    from mlip_course.properties import eos_fits
+    from mlip_course.reproduce import _wrong_side
+
+    dft = eos_fits(frames("gst_eos"))                 # CP2K's fits (no model needed)
+    assert _wrong_side(dft) == []                      # CP2K against itself
+    swapped = {c: dict(f) for c, f in dft.items()}     # rocksalt GeTe below alpha: they swap
+    swapped["gete_rocksalt"]["e0"] = dft["gete_alpha"]["e0"] - 0.01
+    assert _wrong_side(swapped) == ["gete_alpha", "gete_rocksalt"]
