@@ -216,6 +216,24 @@ def abab_fraction(atoms: Atoms, found: list[tuple[int, ...]], a: set[str],
     return float(np.mean([k in (["a", "b", "a", "b"], ["b", "a", "b", "a"]) for k in kinds]))
 
 
+def ring_statistics(frames: Sequence[Atoms], cutoff: float, a: set[str], b: set[str],
+                    max_size: int = 8) -> dict[str, float]:
+    """Ring statistics of a set of frames (e.g. the last snapshots of a glass): the share of
+    3- to ``max_size``-membered rings among all rings found, and the mean A-B-A-B share of the
+    four-membered ones (:func:`abab_fraction`). Keys ``"3-rings"``..., ``"ABAB of 4-rings"``."""
+    if not frames:
+        raise ValueError("ring_statistics needs at least one frame.")
+    found = [rings(atoms, cutoff, max_size=max_size) for atoms in frames]
+    sizes = np.bincount([len(r) for f in found for r in f], minlength=max_size + 1)[3:]
+    if sizes.sum() == 0:
+        raise ValueError(f"No rings of 3 to {max_size} members within {cutoff} A; "
+                         "is the bond cutoff too short?")
+    share = sizes / sizes.sum()
+    abab = np.mean([abab_fraction(atoms, f, a, b) for atoms, f in zip(frames, found)])
+    return {**{f"{n}-rings": float(s) for n, s in zip(range(3, max_size + 1), share)},
+            "ABAB of 4-rings": float(abab)}
+
+
 def bond_angles(frames: Sequence[Atoms], cutoff: float, centre: str | None = None,
                 bins: int = 90) -> tuple[np.ndarray, np.ndarray]:
     """Distribution of bond angles (degrees) at ``centre`` atoms (any atom if None) between

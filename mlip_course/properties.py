@@ -231,6 +231,21 @@ def eos_fits(frames: Sequence[Atoms], energies: Sequence[float] | None = None,
     return fits
 
 
+def scan_e0(frames: Sequence[Atoms], energies: Sequence[float] | None = None
+            ) -> dict[str, float]:
+    """Lowest energy per atom (eV) of every scan in ``frames``, as :func:`eos_fits` groups them:
+    the fitted ``e0`` where the scan has a minimum, else its lowest scanned energy (a model
+    that puts the minimum outside the range). The energies a convex hull needs."""
+    if energies is None:
+        energies = [a.get_potential_energy() / len(a) for a in frames]
+    fits = eos_fits(frames, energies, strict=False)
+    lowest: dict[str, float] = {}
+    for atoms, e in zip(frames, energies):
+        name = atoms.info["origin"].removesuffix("_eos")
+        lowest[name] = min(lowest.get(name, np.inf), float(e))
+    return {name: lowest[name] if np.isnan(f["e0"]) else f["e0"] for name, f in fits.items()}
+
+
 def hull_table(phases: dict[str, tuple[dict[str, int], float]],
                elements: dict[str, str]) -> "pandas.DataFrame":  # noqa: F821
     """Formation energy and distance above the convex hull, both in meV/atom, of each phase

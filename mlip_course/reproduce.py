@@ -234,17 +234,12 @@ def _model_hull() -> tuple[float, str]:
     import json
 
     from .data import frames
-    from .properties import eos_fits
+    from .properties import scan_e0
 
     run = results.load("applications/gst")["payload"]            # refuses stale results
     rows = json.loads((results.study_dir("applications/gst") / "eos.json").read_text())
-    eos = frames("gst_eos")
-    energies = [r["model"] for r in rows]
-    fits = eos_fits(eos, energies, strict=False)
-    for c, f in fits.items():                  # no minimum in the scan: its lowest point
-        if np.isnan(f["e0"]):
-            f["e0"] = min(e for a, e in zip(eos, energies)
-                          if a.info["origin"].removesuffix("_eos") == c)
+    e0 = scan_e0(frames("gst_eos"), [r["model"] for r in rows])
+    fits = {c: {"e0": e} for c, e in e0.items()}
     wrong = _wrong_side(fits)
     return float(len(wrong)), (f"the course's {run['model']}, trained on our Ge-Sb-Te frames, puts "
                                f"{len(wrong)} of {len(fits)} crystals on the wrong side of the "
@@ -254,16 +249,14 @@ def _model_hull() -> tuple[float, str]:
 def _gst_rings() -> tuple[float, str]:
     from ase.io import read
 
-    from .analysis import abab_fraction, rings
+    from .analysis import ring_statistics
 
     results.load("applications/gst")                             # refuses stale results
     folder = results.study_dir("applications/gst")
     share = {}
     for glass in ("gst225", "sb66te34"):
         snaps = read(folder / f"amorphous_{glass}.xyz", f"-{pick(5, 2)}:")
-        found = [rings(a, 3.2, max_size=8) for a in snaps]
-        share[glass] = float(np.mean([abab_fraction(a, f, {"Ge", "Sb"}, {"Te"})
-                                      for a, f in zip(snaps, found)]))
+        share[glass] = ring_statistics(snaps, 3.2, {"Ge", "Sb"}, {"Te"})["ABAB of 4-rings"]
     gap = share["gst225"] - share["sb66te34"]
     return gap, (f"ABAB share of four-membered rings: GST225 {share['gst225']:.2f}, "
                  f"Sb66Te34 {share['sb66te34']:.2f} (course model glasses, 504 and 512 atoms)")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,14 +61,19 @@ def _loss(model, frames: Sequence[Atoms], force_weight: float, create_graph: boo
 def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | None = None, *,
           epochs: int = 100, lr: float = 3e-3, batch_size: int = 4, force_weight: float = 1.0,
           patience: int = 20, seed: int = 0, progress: bool = True,
-          device: str | None = None, max_seconds: float | None = None
-          ) -> dict:
+          device: str | None = None, max_seconds: float | None = None,
+          schedule: str = "plateau") -> dict:
     """Fit ``model`` in place; return the history of training and validation losses.
 
     Stops after ``epochs``, after ``patience`` epochs without a better validation loss, or
     once ``max_seconds`` have passed (the best weights so far are kept in every case);
     ``history["stopped_by"]`` says which ("epochs", "patience" or "time"); ``history["seconds"]``
-    is the wall time at the end of each epoch."""
+    is the wall time at the end of each epoch. The learning rate is halved when the validation
+    loss stalls (``schedule="plateau"``) or follows a cosine from ``lr`` to ``lr/20`` over the
+    budget, epochs or ``max_seconds``, whichever runs out first (``schedule="cosine"``): a run
+    that the time cap stops still ends at a small learning rate."""
+    if schedule not in ("plateau", "cosine"):
+        raise ValueError(f"Unknown schedule {schedule!r}; use 'plateau' or 'cosine'.")
     started = time.time()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -79,12 +85,15 @@ def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | 
     valid = list(valid_frames) if valid_frames else list(train_frames)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=patience // 3)
-    history: dict = {"train": [], "valid": [], "seconds": [], "stopped_by": "epochs"}
+    history: dict = {"train": [], "valid": [], "seconds": [], "lr": [], "stopped_by": "epochs"}
     best, best_state, waited = np.inf, copy.deepcopy(model.state_dict()), 0
     from tqdm.auto import tqdm
 
     bar = tqdm(range(epochs), disable=not progress, desc=type(model).__name__)
-    for _ in bar:
+    for epoch in bar:
+        if schedule == "cosine":
+            _cosine_lr(opt, lr, max(epoch / epochs, (time.time() - started) / max_seconds
+                                    if max_seconds else 0.0))
         order = rng.permutation(len(train_frames))
         running = 0.0
         for start in range(0, len(order), batch_size):
@@ -95,7 +104,9 @@ def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | 
             opt.step()
             running += float(loss.detach()) * len(batch)
         v = float(_loss(model, valid, force_weight, create_graph=False).detach())
-        sched.step(v)
+        if schedule == "plateau":
+            sched.step(v)
+        history["lr"].append(opt.param_groups[0]["lr"])
         history["train"].append(running / len(train_frames))
         history["valid"].append(v)
         history["seconds"].append(round(time.time() - started, 2))
@@ -112,6 +123,13 @@ def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | 
             break
     model.load_state_dict(best_state)
     return history
+
+
+def _cosine_lr(opt, lr: float, progress: float, floor: float = 0.05) -> None:
+    """Set the learning rate on a cosine from ``lr`` (progress 0) to ``floor * lr`` (1)."""
+    scale = floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+    for group in opt.param_groups:
+        group["lr"] = lr * scale
 
 
 def as_predictor(model):

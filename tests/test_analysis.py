@@ -149,6 +149,25 @@ def test_rings_of_rocksalt_are_alternating_squares():
     assert abab_fraction(wrong, rings(wrong, 3.2, max_size=4), {"Ge"}, {"Te"}) < 1.0
 
 
+def test_ring_statistics_shares_and_messages():
+    from mlip_course.analysis import ring_statistics
+    from mlip_course.data import structures as st
+
+    crystal = st.rocksalt_gete(6.0, reps=2)
+    wrong = crystal.copy()
+    wrong.symbols[0] = "Te"
+    stats = ring_statistics([crystal, wrong], 3.2, {"Ge"}, {"Te"}, max_size=6)
+    assert list(stats) == ["3-rings", "4-rings", "5-rings", "6-rings", "ABAB of 4-rings"]
+    assert np.isclose(sum(v for k, v in stats.items() if k.endswith("-rings")
+                          and not k.startswith("ABAB")), 1.0)
+    assert stats["3-rings"] == 0 and stats["5-rings"] == 0
+    assert 0.5 < stats["ABAB of 4-rings"] < 1.0                   # mean of 1.0 and 28/32 squares
+    with pytest.raises(ValueError, match="too short"):
+        ring_statistics([crystal], 2.0, {"Ge"}, {"Te"})
+    with pytest.raises(ValueError, match="at least one"):
+        ring_statistics([], 3.2, {"Ge"}, {"Te"})
+
+
 def test_closest_pair_matches_all_distances():
     from ase.build import bulk, molecule
 

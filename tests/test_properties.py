@@ -99,7 +99,7 @@ def test_eos_fits_and_the_hull_table_from_frames():
     import pytest
     from ase.build import bulk
 
-    from mlip_course.properties import composition, eos_fits, hull_table
+    from mlip_course.properties import composition, eos_fits, hull_table, scan_e0
 
     scan = []
     for s in np.linspace(0.97, 1.04, 6):
@@ -117,6 +117,9 @@ def test_eos_fits_and_the_hull_table_from_frames():
     with pytest.raises(ValueError, match="bracketed"):
         eos_fits(scan, falling)
     assert np.isnan(eos_fits(scan, falling, strict=False)["ge_diamond"]["v0"])
+    assert scan_e0(scan, falling) == {"ge_diamond": pytest.approx(min(falling))}   # its edge
+    assert scan_e0(scan, [0.02 * (a.get_volume() / len(a) - 24.0) ** 2 - 4.0 for a in scan]
+                   )["ge_diamond"] == pytest.approx(fits["ge_diamond"]["e0"])
     with pytest.raises(ValueError, match="5 energies for 6 frames"):
         eos_fits(scan, [0.0] * 5)
     with pytest.raises(ValueError, match="not among the phases"):

@@ -71,6 +71,25 @@ def test_training_lowers_errors_and_the_model_round_trips(tmp_path):
     assert atoms.get_potential_energy() == pytest.approx(e1, abs=1e-10)
 
 
+def test_cosine_schedule_anneals_over_the_budget():
+    def cosine(progress):
+        return 1e-2 * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0))))
+
+    train_set = cu_frames(2, 1)
+    history = train(small_model(), train_set, epochs=4, lr=1e-2, patience=40, progress=False,
+                    device="cpu", schedule="cosine")
+    assert history["lr"] == pytest.approx([cosine(k / 4) for k in range(4)])
+    timed = train(small_model(), train_set, epochs=1000, lr=1e-2, progress=False, device="cpu",
+                  schedule="cosine", max_seconds=2.0)      # the time cap, not epochs, sets it
+    assert timed["stopped_by"] == "time"
+    if len(timed["lr"]) > 1:                 # the last epoch started after the one before ended
+        assert timed["lr"][-1] <= cosine((timed["seconds"][-2] - 0.01) / 2.0) + 1e-12
+    plateau = train(small_model(), train_set, epochs=2, lr=1e-2, progress=False, device="cpu")
+    assert plateau["lr"] == [1e-2, 1e-2]
+    with pytest.raises(ValueError, match="Unknown schedule"):
+        train(small_model(), train_set, epochs=1, schedule="linear", progress=False)
+
+
 def test_train_command_on_a_dataset_outside_the_repository(tmp_path, capsys):
     import json
 
