@@ -85,7 +85,8 @@ def train(model, train_frames: Sequence[Atoms], valid_frames: Sequence[Atoms] | 
     valid = list(valid_frames) if valid_frames else list(train_frames)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=patience // 3)
-    history: dict = {"train": [], "valid": [], "seconds": [], "lr": [], "stopped_by": "epochs"}
+    history: dict = {"train": [], "valid": [], "seconds": [], "lr": [], "stopped_by": "epochs",
+                     "schedule": schedule}
     best, best_state, waited = np.inf, copy.deepcopy(model.state_dict()), 0
     from tqdm.auto import tqdm
 
@@ -346,6 +347,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--valid-fraction", type=float, default=0.1)
     parser.add_argument("--epochs", type=int, default=None,
                         help="maximum epochs (networks, MACE, CHGNet)")
+    parser.add_argument("--max-minutes", type=float, default=None,
+                        help="cap on the training time of the torch networks (default 15)")
+    parser.add_argument("--schedule", choices=("plateau", "cosine"), default=None,
+                        help="learning-rate schedule of the torch networks (default plateau)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
@@ -360,14 +365,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.epochs and args.model in ("mace", "chgnet"):
         over["epochs"] = args.epochs
     model = build(args.model, species, seed=args.seed, quick_mode=quick(), **over)
-    options = {"epochs": args.epochs} if args.epochs and isinstance(model, torch.nn.Module) \
-        else {}
+    options = {}
+    if isinstance(model, torch.nn.Module):
+        for key, value in (("epochs", args.epochs), ("schedule", args.schedule),
+                           ("max_seconds", args.max_minutes and 60 * args.max_minutes)):
+            if value:
+                options[key] = value
     seconds = fit(model, fit_frames, valid, seed=args.seed, quick_mode=quick(), **options)
     metrics = {"model": args.model, "family": family(args.model), "species": species,
                "n_train": len(fit_frames) if _iterative(model) else len(train_frames),
                "n_valid": n_valid if _iterative(model) else 0, "n_test": len(test_frames),
                **evaluate(model, test_frames),
                "train_seconds": round(seconds, 1), "n_parameters": n_parameters(model)}
+    history = getattr(model, "history", None)
+    if isinstance(history, dict) and "stopped_by" in history:       # the torch loop's record
+        metrics.update(epochs_run=len(history["valid"]), stopped_by=history["stopped_by"],
+                       schedule=history["schedule"])
     out = save(model, args.out)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     print(f"{'metric':28s} value")
