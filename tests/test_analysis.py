@@ -161,7 +161,8 @@ def test_ring_statistics_shares_and_messages():
     assert np.isclose(sum(v for k, v in stats.items() if k.endswith("-rings")
                           and not k.startswith("ABAB")), 1.0)
     assert stats["3-rings"] == 0 and stats["5-rings"] == 0
-    assert 0.5 < stats["ABAB of 4-rings"] < 1.0                   # mean of 1.0 and 28/32 squares
+    assert stats["4-rings"] == 1.0                                 # shortest-path rings: squares
+    assert stats["ABAB of 4-rings"] == pytest.approx((1 + 180 / 192) / 2)   # 12 of 192 broken
     with pytest.raises(ValueError, match="too short"):
         ring_statistics([crystal], 2.0, {"Ge"}, {"Te"})
     with pytest.raises(ValueError, match="at least one"):

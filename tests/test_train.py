@@ -103,7 +103,8 @@ def test_train_command_on_a_dataset_outside_the_repository(tmp_path, capsys):
                  str(tmp_path / "test.xyz"), "--out", str(tmp_path / "run"), "--epochs", "2",
                  "--schedule", "cosine", "--max-minutes", "5"]) == 0
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert (metrics["epochs_run"], metrics["stopped_by"], metrics["schedule"]) == (2, "epochs", "cosine")
+    record = (metrics["epochs_run"], metrics["stopped_by"], metrics["schedule"])
+    assert record == (2, "epochs", "cosine")
     for key in ("energy_rmse_mev_per_atom", "energy_mae_mev_per_atom", "force_rmse_mev_per_ang",
                 "force_mae_mev_per_ang", "train_seconds", "n_parameters"):
         assert np.isfinite(metrics[key])
