@@ -21,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # No wheel cache: a CI machine once ran out of disk during setup (the venv alone is ~3.2 GB).
 export PIP_NO_CACHE_DIR := 1
 
-.PHONY: data results setup vendor book test test-unit test-notebooks test-browser test-slow chromium clean
+.PHONY: data results results-stale setup vendor book test test-unit test-notebooks test-browser test-slow chromium clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' 2>/dev/null \
@@ -95,6 +95,16 @@ RESULT_SCRIPTS = scripts/models.py scripts/data/learnability.py \
   scripts/ga_vs_random.py scripts/rupp2012_cm_qm9.py scripts/timing.py
 results: setup
 	set -e; for script in $(RESULT_SCRIPTS); do echo "== $$script"; $(PY) $$script; done
+
+# Only the studies made from data that have changed since (`python -m mlip_course.results` lists
+# every study's state), in the same order; a script whose saved progress predates the change
+# stops and names the file to delete first.
+results-stale: setup
+	set -e; stale="$$($(PY) -m mlip_course.results --stale | tr '\n' ' ')"; \
+	for script in $(RESULT_SCRIPTS); do case " $$stale " in *" $$script "*) \
+	  echo "== $$script"; $(PY) $$script;; esac; done; \
+	for script in $$stale; do case " $(RESULT_SCRIPTS) " in *" $$script "*) ;; \
+	  *) echo "stale, run on its own: $$script";; esac; done
 
 test-slow: setup
 	$(PY) -m pytest tests -q -m slow

@@ -130,6 +130,44 @@ def load(study: str, root: Path | None = None) -> dict:
     return record
 
 
+def status(root: Path | None = None) -> list[dict]:
+    """Every stored study (``results/**/results.json``) with its ``script``, its ``state``
+    ("current", "grown": frames were added to its data since, or "stale") and the ``reason``."""
+    root = root or repo_root()
+    rows = []
+    for path in sorted((root / "results").rglob("results.json")):
+        study = path.parent.relative_to(root / "results").as_posix()
+        row = {"study": study, "script": f"scripts/{study}.py", "state": "current", "reason": ""}
+        try:
+            added = load(study, root)["frames_added_since"]
+            if added:
+                row.update(state="grown", reason=f"{added} frames added since; still valid")
+        except (RuntimeError, FileNotFoundError) as err:
+            row.update(state="stale", reason=str(err))
+        rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m mlip_course.results [--stale]``: the state of every stored study, or (with
+    ``--stale``) only the scripts to rerun, one per line."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m mlip_course.results",
+                                     description="Which results/ studies are still current?")
+    parser.add_argument("--stale", action="store_true",
+                        help="print only the scripts of stale studies, one per line")
+    args = parser.parse_args(argv)
+    rows = status()
+    for row in rows:
+        if args.stale:
+            if row["state"] == "stale":
+                print(row["script"])
+        else:
+            print(f"{row['study']:36s} {row['state']:8s} {row['reason']}")
+    return 0
+
+
 class Progress(dict):
     """The finished parts of a resumable study (``key -> info``), kept in
     ``results/<study>/<file>`` and rewritten after each :meth:`record`.
@@ -166,3 +204,7 @@ class Progress(dict):
         self[key] = info
         stamp = {self.STAMP: self.stamp} if self.stamp else {}
         self.path.write_text(json.dumps({**stamp, **self}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -71,6 +71,23 @@ def test_growing_data_keep_results_whose_frames_are_intact(tmp_path):
         results.load("demo", root=tmp_path)
 
 
+def test_status_lists_current_and_stale_studies(tmp_path, monkeypatch, capsys):
+    (tmp_path / "data" / "toy").mkdir(parents=True)
+    manifest = tmp_path / "data" / "toy" / "manifest.json"
+    manifest.write_text('{"frames": 1}')
+    results.save("old", {}, started=time.time(), datasets=("toy",), root=tmp_path)
+    manifest.write_text('{"frames": 2}')                          # the data changed since
+    results.save("apps/new", {}, started=time.time(), datasets=("toy",), root=tmp_path)
+    states = {row["study"]: row for row in results.status(tmp_path)}
+    assert states["apps/new"]["state"] == "current"
+    assert states["old"]["state"] == "stale" and "rerun" in states["old"]["reason"]
+    monkeypatch.setattr(results, "repo_root", lambda: tmp_path)
+    assert results.main(["--stale"]) == 0
+    assert capsys.readouterr().out.split() == ["scripts/old.py"]
+    results.main([])
+    assert "apps/new" in capsys.readouterr().out
+
+
 def test_progress_survives_a_restart(tmp_path):
     from mlip_course.results import Progress
 
