@@ -82,7 +82,7 @@ def training_record(model, train_frames: Sequence[Atoms], every: int = 4) -> dic
         record.update(epochs=len(history["valid"]),
                       best_epoch=int(np.argmin(history["valid"])) + 1,
                       stopped_by=history["stopped_by"],
-                      schedule=history.get("schedule", "plateau"),
+                      schedule=history["schedule"],
                       curve={"seconds": history["seconds"],
                              "valid_loss": [float(f"{v:.6g}") for v in history["valid"]]})
     return record
