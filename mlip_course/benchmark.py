@@ -174,8 +174,10 @@ def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
                        study: str = STUDY):
     """Force RMSE (meV/A) of each model's stored test predictions against the labels its
     test frames had (``old``) and against their relabelling (``new``, e.g. with a k-point mesh),
-    per phase and overall, on the test frames relabelled so far (:func:`data.relabel_pairs`).
-    The row ``labels`` is the RMS difference between the two label sets themselves.
+    per phase and overall, on the test frames relabelled so far (:func:`data.relabel_pairs`),
+    matched by ``candidate_id``: it works while the relabelling runs and after it was adopted
+    (old labels then in ``data/<name>/previous/``). The row ``labels`` is the RMS difference
+    between the two label sets themselves.
     ``data_root``: the data folder (default ``data/``); ``root``: the repository whose
     ``results/<study>/`` holds the predictions."""
     import pandas as pd
@@ -183,14 +185,14 @@ def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
     from .data import relabel_pairs
 
     test = recorded_split(record, name, data_root)["test"]
-    new = {results.frame_hash(a): b for a, b in relabel_pairs(name, data_root)}
+    pairs = {old.info["candidate_id"]: (old, new) for old, new in relabel_pairs(name, data_root)}
     offsets = np.concatenate([[0], np.cumsum([len(a) for a in test])])
-    hashes = [results.frame_hash(a) for a in test]
-    chosen = [k for k, h in enumerate(hashes) if h in new]
+    ids = [a.info.get("candidate_id") for a in test]
+    chosen = [k for k, cid in enumerate(ids) if cid in pairs]
     if not chosen:
         return pd.DataFrame()
-    labels = {"old": {k: test[k].get_forces() for k in chosen},
-              "new": {k: new[hashes[k]].get_forces() for k in chosen}}
+    labels = {label: {k: pairs[ids[k]][i].get_forces() for k in chosen}
+              for i, label in enumerate(("old", "new"))}
     groups = {"all": chosen}
     for k in chosen:
         groups.setdefault(str(test[k].info.get("phase", "?")), []).append(k)

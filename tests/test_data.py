@@ -399,6 +399,18 @@ def test_models_against_relabelled_test_frames(toy_root, monkeypatch):
     assert table.loc["exact", ("all", "new")] == pytest.approx(300.0)
     assert table.loc["labels", ("all", "old")] == pytest.approx(300.0)
 
+    # adopted: the benchmark is made again from the new labels; old ones are in previous/
+    build_mod.relabel("toy", root=toy_root, log=lambda m: None)
+    build_mod.adopt_relabelled("toy", toy_root)
+    split = data.load("toy", toy_root)
+    record = {"payload": {"split": split_hashes(split)}}
+    np.savez_compressed(out / "predictions.npz", energy=np.zeros(len(split.test)),
+                        forces=np.concatenate([a.get_forces() for a in split.test]))
+    table = against_relabelled(["exact"], record, "toy", toy_root, toy_root)
+    assert table.attrs["frames"]["all"] == len(split.test)
+    assert table.loc["exact", ("all", "new")] == pytest.approx(0.0, abs=1e-9)
+    assert table.loc["exact", ("all", "old")] == pytest.approx(300.0)
+
 
 def test_parallel_workers_label_everything_once(toy_root, monkeypatch):
     import time as time_mod
