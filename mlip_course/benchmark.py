@@ -244,7 +244,8 @@ def pin(kind: str, study: str, root: Path | None = None) -> dict:
     An application study (a long MD run, say) is only reproducible with the exact weights it
     ran with. Pinning copies the model files (not the stored predictions) into
     ``results/<study>/<kind>/`` with ``pinned.json``: the benchmark's ``finished`` stamp, the
-    model's benchmark row and the split (frame hashes) it was trained and tested on. A study
+    model's benchmark row, the split (frame hashes) it was trained and tested on and their data
+    sets (``results.load`` calls the study stale once those frames change). A study
     that has a copy keeps it, so rerunning the benchmark neither changes nor invalidates it;
     ``reload(kind, study=study)`` loads it.
     """
@@ -265,7 +266,8 @@ def pin(kind: str, study: str, root: Path | None = None) -> dict:
         info = {"kind": kind, "from_study": STUDY,
                 "benchmark_finished": record["provenance"]["finished"],
                 "benchmark_row": record["payload"]["rows"][kind],
-                "split": record["payload"].get("split")}     # frame hashes it was trained on
+                "split": record["payload"].get("split"),     # frame hashes it was trained on
+                "datasets": list(DATASETS)}
         (target / "pinned.json").write_text(json.dumps(info, indent=1) + "\n")
     return json.loads((target / "pinned.json").read_text())
 

@@ -66,6 +66,23 @@ def _current_hashes(datasets, root: Path, previous: bool = False) -> set[str]:
     return hashes
 
 
+# the benchmark's data sets (benchmark.DATASETS), for models pinned before pinned.json named them
+_PINNED_DEFAULT_DATASETS = ("gete", "gete_aimd")
+
+
+def _pinned_on_changed_frames(study: str, root: Path) -> list[str]:
+    """Kinds pinned in ``results/<study>/`` (``benchmark.pin``) whose training or test frames are
+    no longer in today's data (e.g. relabelled): the study ran with a model of older labels."""
+    kinds = []
+    for path in sorted(study_dir(study, root).glob("*/pinned.json")):
+        info = json.loads(path.read_text())
+        used = {h for hashes in (info.get("split") or {}).values() for h in hashes}
+        datasets = tuple(info.get("datasets", _PINNED_DEFAULT_DATASETS))
+        if used - _current_hashes(datasets, root):
+            kinds.append(info["kind"])
+    return kinds
+
+
 def save(study: str, payload: dict, *, started: float, datasets: tuple[str, ...] = (),
          root: Path | None = None, frames: list[str] | None = None,
          compares_labels: bool = False) -> Path:
@@ -118,6 +135,11 @@ def load(study: str, root: Path | None = None) -> dict:
         current = _current_hashes(prov["data_manifest_sha256"], root,
                                   previous=prov.get("compares_labels", False))
         missing = set(prov["frames_used"]) - current
+        retrained = _pinned_on_changed_frames(study, root)
+        if retrained:
+            raise RuntimeError(f"results/{study}: the model(s) it ran with ({', '.join(retrained)}) "
+                               f"were trained on frames that changed since in "
+                               f"data/{'+'.join(changed)}; rerun `python scripts/{study}.py`.")
         if not missing:
             record["frames_added_since"] = len(current) - len(prov["frames_used"])
             return record

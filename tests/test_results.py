@@ -128,3 +128,32 @@ def test_committed_progress_matches_todays_data():
         if isinstance(stored, dict) and Progress.STAMP in stored:
             rel = path.parent.relative_to(repo_root() / "results").as_posix()
             Progress(rel, path.name, datasets=tuple(stored[Progress.STAMP]))
+
+
+def test_a_study_whose_pinned_model_saw_changed_frames_is_stale(tmp_path):
+    """A study keeps the model it ran with (benchmark.pin); relabelling the frames that model
+    was trained on makes the study stale although its own frames are intact."""
+    from ase.build import bulk
+
+    from mlip_course.io import label, write_dataset
+
+    folder = tmp_path / "data" / "toy"
+    folder.mkdir(parents=True)
+    atoms = [label(bulk("Cu", cubic=True), -1.0 * k, np.zeros((4, 3))) for k in range(3)]
+    write_dataset(folder / "frames.xyz", atoms)
+    (folder / "manifest.json").write_text('{"frames": 3}')
+    hashes = [results.frame_hash(a) for a in atoms]
+    results.save("md", {}, started=time.time(), datasets=("toy",), root=tmp_path,
+                 frames=hashes[:1])                                  # the MD's starting frame
+    pinned = results.study_dir("md", tmp_path) / "mtp"
+    pinned.mkdir()
+    (pinned / "pinned.json").write_text(json.dumps(
+        {"kind": "mtp", "split": {"train": hashes[1:2], "test": hashes[2:]}, "datasets": ["toy"]}))
+    (folder / "manifest.json").write_text('{"frames": 3, "v": 2}')      # manifest changed ...
+    assert results.load("md", root=tmp_path)["frames_added_since"] == 2  # ... frames intact
+    relabelled = atoms[:1] + [label(a, a.get_potential_energy() + 0.1, np.zeros((4, 3)))
+                              for a in atoms[1:]]
+    write_dataset(folder / "frames.xyz", relabelled)                    # the model's frames
+    with pytest.raises(RuntimeError, match=r"model\(s\) it ran with \(mtp\).*rerun"):
+        results.load("md", root=tmp_path)
+    assert results.status(tmp_path)[0]["state"] == "stale"

@@ -86,5 +86,7 @@ results.save(STUDY, {"rows": rows, "points": POINTS, "path": PATH, "distance_a":
                      "strain": 0.01, "note": args.note,
                      "models_reference": "cp2k_gamma" if gamma_trained else "cp2k"},
              started=started, datasets=("gete", "gete_aimd", "gete_props"),
-             frames=[results.frame_hash(a) for a in disp + strains])
+             # its own frames and those the models were trained on: relabelled data make it stale
+             frames=[results.frame_hash(a) for a in disp + strains]
+             + results.load("models")["provenance"]["frames_used"])
 print("wrote", results.study_dir(STUDY) / "results.json")
