@@ -86,7 +86,8 @@ data: setup
 # the studies that load its models (hours on two cores; each script resumes where it stopped,
 # and refuses progress made from data that have changed since, naming the file to delete).
 # Run on their own: the CP2K studies scripts/data/kpoints.py, scripts/data/convergence.py,
-# scripts/data/eos_kpoints.py and the LAMMPS/CP2K timings scripts/applications/scaling.py.
+# scripts/data/eos_kpoints.py, the LAMMPS/CP2K timings scripts/applications/scaling.py and
+# scripts/data/gamma_models.py (keeps Gamma-trained models: run before the gete relabelling is adopted).
 RESULT_SCRIPTS = scripts/models.py scripts/data/learnability.py \
   scripts/applications/properties.py scripts/applications/crystal_hold.py \
   scripts/applications/gete_structure.py scripts/applications/diffusion.py \

@@ -70,15 +70,16 @@ def _current_hashes(datasets, root: Path, previous: bool = False) -> set[str]:
 _PINNED_DEFAULT_DATASETS = ("gete", "gete_aimd")
 
 
-def _pinned_on_changed_frames(study: str, root: Path) -> list[str]:
+def _pinned_on_changed_frames(study: str, root: Path, previous: bool = False) -> list[str]:
     """Kinds pinned in ``results/<study>/`` (``benchmark.pin``) whose training or test frames are
-    no longer in today's data (e.g. relabelled): the study ran with a model of older labels."""
+    no longer in today's data (e.g. relabelled): the study ran with a model of older labels.
+    ``previous``: labels kept in ``data/<name>/previous/`` still count (a study of the labels)."""
     kinds = []
     for path in sorted(study_dir(study, root).glob("*/pinned.json")):
         info = json.loads(path.read_text())
         used = {h for hashes in (info.get("split") or {}).values() for h in hashes}
         datasets = tuple(info.get("datasets", _PINNED_DEFAULT_DATASETS))
-        if used - _current_hashes(datasets, root):
+        if used - _current_hashes(datasets, root, previous):
             kinds.append(info["kind"])
     return kinds
 
@@ -135,7 +136,7 @@ def load(study: str, root: Path | None = None) -> dict:
         current = _current_hashes(prov["data_manifest_sha256"], root,
                                   previous=prov.get("compares_labels", False))
         missing = set(prov["frames_used"]) - current
-        retrained = _pinned_on_changed_frames(study, root)
+        retrained = _pinned_on_changed_frames(study, root, prov.get("compares_labels", False))
         if retrained:
             raise RuntimeError(f"results/{study}: the model(s) it ran with ({', '.join(retrained)}) "
                                f"were trained on frames that changed since in "

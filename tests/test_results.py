@@ -157,3 +157,13 @@ def test_a_study_whose_pinned_model_saw_changed_frames_is_stale(tmp_path):
     with pytest.raises(RuntimeError, match=r"model\(s\) it ran with \(mtp\).*rerun"):
         results.load("md", root=tmp_path)
     assert results.status(tmp_path)[0]["state"] == "stale"
+    # ... unless it is a study of the labels and the old ones are kept in previous/
+    results.save("kept", {}, started=time.time(), datasets=("toy",), root=tmp_path,
+                 frames=hashes[:1], compares_labels=True)
+    pinned_copy = results.study_dir("kept", tmp_path) / "mtp"
+    pinned_copy.mkdir()
+    (pinned_copy / "pinned.json").write_text((pinned / "pinned.json").read_text())
+    (folder / "previous").mkdir()
+    write_dataset(folder / "previous" / "frames.xyz", atoms)
+    (folder / "manifest.json").write_text('{"frames": 3, "v": 3}')
+    assert results.load("kept", root=tmp_path)["payload"] == {}
