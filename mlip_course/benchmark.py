@@ -171,15 +171,17 @@ def errors_by(pred: dict[str, np.ndarray], frames: Sequence[Atoms],
 
 def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
                        data_root: Path | None = None, root: Path | None = None,
-                       study: str = STUDY):
+                       study: str = STUDY, before: str | None = None, every: int = 1):
     """Force RMSE (meV/A) of each model's stored test predictions against the labels its
     test frames had (``old``) and against their relabelling (``new``, e.g. with a k-point mesh),
     per phase and overall, on the test frames relabelled so far (:func:`data.relabel_pairs`),
     matched by ``candidate_id``: it works while the relabelling runs and after it was adopted
     (old labels then in ``data/<name>/previous/``). The row ``labels`` is the RMS difference
     between the two label sets themselves.
-    ``data_root``: the data folder (default ``data/``); ``root``: the repository whose
-    ``results/<study>/`` holds the predictions."""
+    ``before``: a study holding models pinned before the relabelling (e.g. trained on the old
+    labels); each adds a row ``"<kind>, before"``, predicted here. ``every``: every n-th test
+    frame (quick mode). ``data_root``: the data folder (default ``data/``); ``root``: the
+    repository whose ``results/<study>/`` holds the predictions."""
     import pandas as pd
 
     from .data import relabel_pairs
@@ -188,7 +190,7 @@ def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
     pairs = {old.info["candidate_id"]: (old, new) for old, new in relabel_pairs(name, data_root)}
     offsets = np.concatenate([[0], np.cumsum([len(a) for a in test])])
     ids = [a.info.get("candidate_id") for a in test]
-    chosen = [k for k, cid in enumerate(ids) if cid in pairs]
+    chosen = [k for k, cid in enumerate(ids) if cid in pairs][::every]
     if not chosen:
         return pd.DataFrame()
     labels = {label: {k: pairs[ids[k]][i].get_forces() for k in chosen}
@@ -206,6 +208,13 @@ def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
     for kind in kinds:
         pred = stored_predictions(kind, root, study)["forces"]
         rows[kind] = row({k: pred[offsets[k]:offsets[k + 1]] for k in chosen})
+    if before:
+        frames = [test[k] for k in chosen]
+        ends = np.cumsum([0] + [len(a) for a in frames])
+        for path in sorted(results.study_dir(before, root).glob("*/pinned.json")):
+            pred = predictions(reload(path.parent.name, root, before), frames)["forces"]
+            rows[f"{path.parent.name}, before"] = row(
+                {k: pred[ends[i]:ends[i + 1]] for i, k in enumerate(chosen)})
     table = pd.DataFrame(rows).T
     table.attrs["frames"] = {group: len(idx) for group, idx in groups.items()}
     return table

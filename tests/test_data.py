@@ -410,6 +410,27 @@ def test_models_against_relabelled_test_frames(toy_root, monkeypatch):
     assert table.attrs["frames"]["all"] == len(split.test)
     assert table.loc["exact", ("all", "new")] == pytest.approx(0.0, abs=1e-9)
     assert table.loc["exact", ("all", "old")] == pytest.approx(300.0)
+    # a model pinned before the adoption (trained on the old labels) adds a row, predicted here
+    from types import SimpleNamespace
+
+    from mlip_course.benchmark import pin, reload, run_kind
+    from mlip_course.train import predictions
+
+    old = data.previous_frames("toy", toy_root)
+    row = run_kind("snap", SimpleNamespace(train=old[:10], valid=old[10:12], test=old[12:14]),
+                   results.study_dir("models", toy_root) / "snap")
+    results.save("models", {"rows": {"snap": row}, "split": record["payload"]["split"]},
+                 started=0.0, root=toy_root)
+    pin("snap", "gamma", toy_root)
+    table = against_relabelled(["exact"], record, "toy", toy_root, toy_root, before="gamma",
+                               every=2)
+    frames = split.test[::2]
+    pred = predictions(reload("snap", toy_root, "gamma"), frames)["forces"]
+    was = {a.info["candidate_id"]: a.get_forces() for a in old}
+    rms = 1000 * np.sqrt(np.mean((pred - np.concatenate(
+        [was[a.info["candidate_id"]] for a in frames])) ** 2))
+    assert table.attrs["frames"]["all"] == len(frames)
+    assert table.loc["snap, before", ("all", "old")] == pytest.approx(rms)
 
 
 def test_parallel_workers_label_everything_once(toy_root, monkeypatch):
