@@ -179,8 +179,8 @@ def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
     (old labels then in ``data/<name>/previous/``). The row ``labels`` is the RMS difference
     between the two label sets themselves.
     ``before``: a study holding models pinned before the relabelling (e.g. trained on the old
-    labels); each adds a row ``"<kind>, before"``, predicted here. ``every``: every n-th test
-    frame (quick mode). ``data_root``: the data folder (default ``data/``); ``root``: the
+    labels); each adds a row ``"<kind>, before"``, predicted here, and the frames those models
+    were trained or validated on are left out. ``every``: every n-th test frame (quick mode). ``data_root``: the data folder (default ``data/``); ``root``: the
     repository whose ``results/<study>/`` holds the predictions."""
     import pandas as pd
 
@@ -190,7 +190,11 @@ def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
     pairs = {old.info["candidate_id"]: (old, new) for old, new in relabel_pairs(name, data_root)}
     offsets = np.concatenate([[0], np.cumsum([len(a) for a in test])])
     ids = [a.info.get("candidate_id") for a in test]
-    chosen = [k for k, cid in enumerate(ids) if cid in pairs][::every]
+    pinned = sorted(results.study_dir(before, root).glob("*/pinned.json")) if before else []
+    seen = {h for path in pinned for part, hashes in json.loads(path.read_text())["split"].items()
+            if part != "test" for h in hashes}        # the earlier models' own training frames
+    chosen = [k for k, cid in enumerate(ids)
+              if cid in pairs and results.frame_hash(pairs[cid][0]) not in seen][::every]
     if not chosen:
         return pd.DataFrame()
     labels = {label: {k: pairs[ids[k]][i].get_forces() for k in chosen}
@@ -208,13 +212,12 @@ def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
     for kind in kinds:
         pred = stored_predictions(kind, root, study)["forces"]
         rows[kind] = row({k: pred[offsets[k]:offsets[k + 1]] for k in chosen})
-    if before:
-        frames = [test[k] for k in chosen]
-        ends = np.cumsum([0] + [len(a) for a in frames])
-        for path in sorted(results.study_dir(before, root).glob("*/pinned.json")):
-            pred = predictions(reload(path.parent.name, root, before), frames)["forces"]
-            rows[f"{path.parent.name}, before"] = row(
-                {k: pred[ends[i]:ends[i + 1]] for i, k in enumerate(chosen)})
+    frames = [test[k] for k in chosen]
+    ends = np.cumsum([0] + [len(a) for a in frames])
+    for path in pinned:
+        pred = predictions(reload(path.parent.name, root, before), frames)["forces"]
+        rows[f"{path.parent.name}, before"] = row(
+            {k: pred[ends[i]:ends[i + 1]] for i, k in enumerate(chosen)})
     table = pd.DataFrame(rows).T
     table.attrs["frames"] = {group: len(idx) for group, idx in groups.items()}
     return table

@@ -419,16 +419,17 @@ def test_models_against_relabelled_test_frames(toy_root, monkeypatch):
     old = data.previous_frames("toy", toy_root)
     row = run_kind("snap", SimpleNamespace(train=old[:10], valid=old[10:12], test=old[12:14]),
                    results.study_dir("models", toy_root) / "snap")
-    results.save("models", {"rows": {"snap": row}, "split": record["payload"]["split"]},
+    was = {a.info["candidate_id"]: a for a in old}
+    trained_on = [results.frame_hash(was[split.test[0].info["candidate_id"]])]  # a test frame
+    results.save("models", {"rows": {"snap": row}, "split": {"train": trained_on}},
                  started=0.0, root=toy_root)
     pin("snap", "gamma", toy_root)
     table = against_relabelled(["exact"], record, "toy", toy_root, toy_root, before="gamma",
                                every=2)
-    frames = split.test[::2]
+    frames = split.test[1:][::2]                # without the frame the pinned model saw
     pred = predictions(reload("snap", toy_root, "gamma"), frames)["forces"]
-    was = {a.info["candidate_id"]: a.get_forces() for a in old}
     rms = 1000 * np.sqrt(np.mean((pred - np.concatenate(
-        [was[a.info["candidate_id"]] for a in frames])) ** 2))
+        [was[a.info["candidate_id"]].get_forces() for a in frames])) ** 2))
     assert table.attrs["frames"]["all"] == len(frames)
     assert table.loc["snap, before", ("all", "old")] == pytest.approx(rms)
 
