@@ -7,9 +7,9 @@ thermostat with a 0.5 ps coupling time (mild: dynamics stay close to NVE), 2 fs 
 A run whose temperature exceeds 3x the target or whose atoms come closer than 1.5 A is stopped
 and recorded as unstable (the potential fell into a hole), keeping the frames before.
 Writes results/applications/diffusion/T<k>.xyz and results.json. Resumable per temperature.
-Seeds follow the order of the temperatures from the highest, so the committed runs are
-reproduced by: python scripts/applications/diffusion.py --model tensornet --ps 20 --equil-ps 2
-    --temperatures 1100 1000 900 800 700 600
+Seeds follow the order of the temperatures from the highest. The defaults are the committed
+runs (`make results` reruns them): python scripts/applications/diffusion.py --model tensornet
+    --ps 20 --equil-ps 2 --temperatures 1100 1000 900 800 700 600
 """
 
 import argparse
@@ -38,11 +38,11 @@ START_FRAME = 120
 
 parser = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--model", default="mtp")
+parser.add_argument("--model", default="tensornet")
 parser.add_argument("--temperatures", nargs="+", type=float,
-                    default=[700.0, 800.0, 900.0, 1000.0, 1100.0, 1200.0])
-parser.add_argument("--ps", type=float, default=30.0)
-parser.add_argument("--equil-ps", type=float, default=5.0)
+                    default=[1100.0, 1000.0, 900.0, 800.0, 700.0, 600.0])
+parser.add_argument("--ps", type=float, default=20.0, help="production per temperature")
+parser.add_argument("--equil-ps", type=float, default=2.0)
 parser.add_argument("--note", default="2 CPU cores shared with CP2K labelling (nice 19)")
 args = parser.parse_args()
 started = time.time()

@@ -9,7 +9,7 @@ Writes results/applications/scaling/: results.json (timings + provenance) and la
 SNAP files, the 64-atom data file, every input and log; the largest run's log is the record).
 Resumable per measurement (a finished size is skipped). Pause other CPU work while it runs.
 Usage: python scripts/applications/scaling.py [--reps 1 2 3 4 6 8 12] [--ase-kinds mtp ...]
-       [--cp2k-atoms 8 16 32 64 96] [--ranks 2] [--note "..."]
+       [--cp2k-atoms 8 16 32 64 96 128 192] [--ranks 2] [--note "..."]
 On a cluster: copy lammps/ and run `mpiexec -n <ranks> lmp -in in.lammps` in any nXX/ folder
 (change `replicate` for a bigger system); the input is the same.
 """
@@ -58,7 +58,7 @@ parser.add_argument("--ase-kinds", nargs="+", default=["mtp", "bpnn", "schnet", 
 parser.add_argument("--ase-reps", nargs="+", type=int, default=[1, 2, 3, 4, 6])
 parser.add_argument("--ase-budget-s", type=float, default=60.0,
                     help="skip an ASE size whose predicted time exceeds this")
-parser.add_argument("--cp2k-atoms", nargs="+", type=int, default=[8, 16, 32, 64, 96])
+parser.add_argument("--cp2k-atoms", nargs="+", type=int, default=[8, 16, 32, 64, 96, 128, 192])
 parser.add_argument("--note", default="2 CPU cores; CP2K labelling paused during the timings")
 args = parser.parse_args()
 started = time.time()
