@@ -15,11 +15,12 @@ import numpy as np
 from ase import Atoms
 
 from . import results
+from .data import sources
 from .train import (as_predictor, build, errors, family, fit, load, n_parameters,
                     predictions, save)
 
 STUDY = "models"
-DATASETS = ("gete", "gete_aimd")
+DATASETS = sources("gete")      # gete and the MD frames it includes (recipes.INCLUDES)
 
 
 def split_hashes(split) -> dict[str, list[str]]:
@@ -180,8 +181,9 @@ def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
     between the two label sets themselves.
     ``before``: a study holding models pinned before the relabelling (e.g. trained on the old
     labels); each adds a row ``"<kind>, before"``, predicted here, and the frames those models
-    were trained or validated on are left out. ``every``: every n-th test frame (quick mode). ``data_root``: the data folder (default ``data/``); ``root``: the
-    repository whose ``results/<study>/`` holds the predictions."""
+    were trained or validated on are left out. ``every``: every n-th test frame (quick mode).
+    ``data_root``: the data folder (default ``data/``); ``root``: the repository whose
+    ``results/<study>/`` holds the predictions."""
     import pandas as pd
 
     from .data import relabel_pairs

@@ -138,7 +138,8 @@ def load(study: str, root: Path | None = None) -> dict:
         missing = set(prov["frames_used"]) - current
         retrained = _pinned_on_changed_frames(study, root, prov.get("compares_labels", False))
         if retrained:
-            raise RuntimeError(f"results/{study}: the model(s) it ran with ({', '.join(retrained)}) "
+            raise RuntimeError(f"results/{study}: the model(s) it ran with "
+                               f"({', '.join(retrained)}) "
                                f"were trained on frames that changed since in "
                                f"data/{'+'.join(changed)}; rerun `python scripts/{study}.py`.")
         if not missing:

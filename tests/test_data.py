@@ -471,3 +471,11 @@ def test_a_recorded_split_of_relabelled_frames_is_refused(toy_root):
     build_mod.write_manifest("toy", toy_root)
     with pytest.raises(RuntimeError, match="3 frames of the recorded split .* rm -r results/models"):
         recorded_split(record, "toy", toy_root)
+
+
+def test_sources_name_the_data_sets_load_reads(monkeypatch):
+    from mlip_course.data import recipes
+
+    monkeypatch.setattr(recipes, "INCLUDES", {"base": {"t_aimd": 2}})
+    assert data.sources("base") == ("base", "t_aimd")
+    assert data.sources("other") == ("other",)

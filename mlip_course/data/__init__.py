@@ -179,6 +179,14 @@ def split_by_origin(frames: list[Atoms], test_fraction: float = 0.15,
                  test=[frames[i] for i in sorted(test_idx)])
 
 
+def sources(name: str) -> tuple[str, ...]:
+    """The data sets that :func:`load` reads for ``name``: itself and those ``recipes.INCLUDES``
+    adds (a study made from ``load(name)`` depends on all of them)."""
+    from .recipes import INCLUDES
+
+    return (name, *INCLUDES.get(name, {}))
+
+
 def load(name: str, root: Path | None = None, *, seed: int = 0, check: bool = True,
          include: bool = True) -> Split:
     """Verify dataset ``name`` (unless ``check=False``) and return its deterministic split.
@@ -322,4 +330,4 @@ def candidates(name: str, origin: str, root: Path | None = None) -> list[Atoms]:
 
 __all__ = ["Split", "available", "progress", "manifest", "verify", "load", "frames", "table",
            "split_by_origin", "energy_residuals", "candidates", "previous_frames",
-           "original_frames", "same_level", "frames_like", "relabel_pairs"]
+           "original_frames", "same_level", "frames_like", "relabel_pairs", "sources"]

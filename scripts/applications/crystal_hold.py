@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import results
 from mlip_course.analysis import closest_pair, crystalline
+from mlip_course.benchmark import DATASETS as BENCHMARK_DATA
 from mlip_course.benchmark import reload
 from mlip_course.calculator import as_calculator
 from mlip_course.data.structures import rocksalt_gete
@@ -26,7 +27,7 @@ from mlip_course.sampling.md import sample_nvt
 from mlip_course.train import as_predictor
 
 STUDY = "applications/crystal_hold"
-DATASETS = ("gete", "gete_aimd")
+DATASETS = BENCHMARK_DATA               # the models' training data
 T_K, STEPS, EVERY = 700.0, 1500, 250          # 3 ps at 2 fs, a snapshot every 0.5 ps
 
 parser = argparse.ArgumentParser(description=__doc__,

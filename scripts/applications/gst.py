@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from mlip_course import results
 from mlip_course.analysis import closest_pair, first_collapse, stop_if_collapsed
 from mlip_course.calculator import as_calculator
-from mlip_course.data import candidates, frames, same_level
+from mlip_course.data import candidates, frames, same_level, sources
 from mlip_course.data import load as load_data
 from mlip_course.data.structures import wider_than
 from mlip_course.models.repulsion import WithCoreRepulsion
@@ -51,7 +51,7 @@ STUDY = "applications/gst"
 # data/gete (with its gete_aimd frames) joins only when labelled like data/gst: while the
 # course's sets move from Gamma-point to k-point labels, they may differ for a while
 TRAINING = ("gete", "gst") if same_level("gete", "gst") else ("gst",)
-DATASETS = (("gete", "gete_aimd") if "gete" in TRAINING else ()) + ("gst", "gst_eos")
+DATASETS = (sources("gete") if "gete" in TRAINING else ()) + ("gst", "gst_eos")
 # (candidate group of data/gst, index) of each glass's start: Ge14Sb14Te35 and Sb42Te22
 GLASSES = {"gst225": ("gst_liquid_1100K", 0), "sb66te34": ("sbte_liquid_1100K", 0)}
 EVERY = 50                              # snapshot every 50 steps = 0.1 ps

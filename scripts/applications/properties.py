@@ -22,6 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import properties, results
+from mlip_course.benchmark import DATASETS as BENCHMARK_DATA
 from mlip_course.benchmark import reload
 from mlip_course.calculator import as_calculator
 from mlip_course.data import frames, manifest, previous_frames
@@ -85,7 +86,7 @@ gamma_trained = manifest("gete")["reference"]["settings"].get("kpoints") is None
 results.save(STUDY, {"rows": rows, "points": POINTS, "path": PATH, "distance_a": 0.03,
                      "strain": 0.01, "note": args.note,
                      "models_reference": "cp2k_gamma" if gamma_trained else "cp2k"},
-             started=started, datasets=("gete", "gete_aimd", "gete_props"),
+             started=started, datasets=(*BENCHMARK_DATA, "gete_props"),
              # its own frames and those the models were trained on: relabelled data make it stale
              frames=[results.frame_hash(a) for a in disp + strains]
              + results.load("models")["provenance"]["frames_used"])

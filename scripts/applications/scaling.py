@@ -27,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import lammps, results
+from mlip_course.benchmark import DATASETS as BENCHMARK_DATA
 from mlip_course.benchmark import inference_cost, reload
 from mlip_course.data import frames
 from mlip_course.data.structures import rocksalt_gete
@@ -152,7 +153,8 @@ payload = {**record, "note": args.note, "cp2k_version": cp2k_version(),
            "cp2k_settings": settings_dict(settings),
            "base_frame": f"data/gete_aimd frame {BASE_FRAME} (64 atoms, liquid GeTe, ~1000 K)",
            "snap_model": "results/models/snap", "lammps_version": lammps.version()}
-results.save(STUDY, payload, started=started, datasets=("gete", "gete_aimd"),
+results.save(STUDY, payload, started=started,
+             datasets=tuple(dict.fromkeys((*BENCHMARK_DATA, "gete_aimd"))),
              frames=[results.frame_hash(base)])
 partial.unlink()
 print("wrote", out / "results.json")

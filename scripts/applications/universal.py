@@ -22,6 +22,7 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import results
+from mlip_course.benchmark import DATASETS as BENCHMARK_DATA
 from mlip_course.benchmark import recorded_split, run_kind
 
 STUDY = "applications/universal"
@@ -70,6 +71,6 @@ for name, (kind, overrides) in ENTRIES.items():
 
 rows = {p.parent.name: json.loads(p.read_text()) for p in sorted(out.glob("*/metrics.json"))}
 results.save(STUDY, {"split": benchmark, "n_train": N_TRAIN, "rows": rows, "note": args.note},
-             started=started, datasets=("gete", "gete_aimd"),
+             started=started, datasets=BENCHMARK_DATA,
              frames=sorted({h for v in benchmark.values() for h in v}))
 print("wrote", out / "results.json")

@@ -25,6 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import results
+from mlip_course.benchmark import DATASETS as BENCHMARK_DATA
 from mlip_course.benchmark import inference_cost, recorded_split
 from mlip_course.committee import Design
 from mlip_course.models.linear import stack_rows
@@ -145,6 +146,6 @@ if "bpnn" in args.only:
     bpnn_sweep()
 rows = {p.parent.name: json.loads(p.read_text()) for p in sorted(out.glob("*/metrics.json"))}
 results.save(STUDY, {"split": benchmark, "rows": rows, "note": args.note},
-             started=started, datasets=("gete", "gete_aimd"),
+             started=started, datasets=BENCHMARK_DATA,
              frames=sorted({h for v in benchmark.values() for h in v}))
 print("wrote", out / "results.json")
