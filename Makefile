@@ -72,8 +72,8 @@ test-browser: setup chromium
 # Gamma-point datasets again with the k-point mesh (book page 2, section 1b), one after the other,
 # two one-rank
 # CP2K runs at a time under nice -n 19 (tens of hours; resumable, safe to kill). Adopting a
-# relabelled set is a reviewed step (`relabel NAME --adopt` with recipes.SETTINGS updated); new gst frames are built
-# after gst's adoption, so that they get the mesh too.
+# relabelled set is a reviewed step (`relabel NAME --adopt` with recipes.SETTINGS updated); a set
+# already labelled with the mesh (adopted) is skipped, so `make data` can be run again.
 LABEL_OPTS = --workers 2 --nproc 1
 data: setup
 	$(PY) -m mlip_course.data build gst_eos $(LABEL_OPTS)

@@ -13,7 +13,11 @@ from mlip_course.data import build as build_mod
 from mlip_course.data import structures as st
 from mlip_course.data.__main__ import main as cli
 from mlip_course.io import DatasetError, label
+from mlip_course.reference import CP2KSettings
 from mlip_course.reference import emt_toy
+
+
+GAMMA = CP2KSettings(kpoints=None)      # the toy set is labelled at Gamma, then relabelled
 
 
 def _fake_cp2k(atoms, workdir, settings=None, **kw):
@@ -274,7 +278,8 @@ def test_active_learning_group_reads_a_committed_trajectory(tmp_path, monkeypatc
 
 
 def test_relabel_keeps_geometries_and_resumes(toy_root, monkeypatch):
-    build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None)
+    build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None,
+                    settings=GAMMA)
     shipped = data.frames("toy", toy_root)
     seen = []
 
@@ -363,7 +368,8 @@ def test_adopting_a_relabelled_set_keeps_the_old_labels(toy_root, monkeypatch):
 
 
 def test_relabel_takes_the_listed_frames_first(toy_root):
-    build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None)
+    build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None,
+                    settings=GAMMA)
     ids = [a.info["candidate_id"] for a in data.frames("toy", toy_root)]
     wanted = [ids[-1], ids[5]]
     assert build_mod.relabel("toy", n=3, root=toy_root, first=wanted, log=lambda m: None) == 3
@@ -375,7 +381,8 @@ def test_models_against_relabelled_test_frames(toy_root, monkeypatch):
     from mlip_course import results
     from mlip_course.benchmark import against_relabelled, split_hashes
 
-    build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None)
+    build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None,
+                    settings=GAMMA)
     split = data.load("toy", toy_root)
     record = {"payload": {"split": split_hashes(split)}}
     out = results.study_dir("models", toy_root) / "exact"
@@ -438,9 +445,9 @@ def test_parallel_workers_label_everything_once(toy_root, monkeypatch):
     import time as time_mod
 
     build_mod.build("toy", n=5, root=toy_root, sample_missing=False, log=lambda m: None,
-                    workers=3)
+                    settings=GAMMA, workers=3)
     assert build_mod.build("toy", root=toy_root, sample_missing=False, log=lambda m: None,
-                           workers=3) == 25
+                           settings=GAMMA, workers=3) == 25
     ids = [a.info["candidate_id"] for a in data.frames("toy", toy_root)]
     assert len(ids) == len(set(ids)) == 30
 
@@ -455,6 +462,9 @@ def test_parallel_workers_label_everything_once(toy_root, monkeypatch):
     build_mod.adopt_relabelled("toy", toy_root)
     assert [a.info["candidate_id"] for a in data.frames("toy", toy_root)] == ids   # shipped order
     assert data.verify("toy", toy_root)["frames"] == 30
+    messages = []                   # adopted: relabelling again with the same settings is a no-op
+    assert build_mod.relabel("toy", root=toy_root, log=messages.append) == 0
+    assert "already" in messages[0] and not (toy_root / "relabel" / "toy").exists()
 
 
 def test_a_recorded_split_of_relabelled_frames_is_refused(toy_root):

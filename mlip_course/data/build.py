@@ -218,13 +218,20 @@ def relabel(name: str, n: int | None = None, root: Path | None = None,
     evaluate models early), then the rest in the order of the shipped frames (interleaved
     groups). The shipped labels stay in place until the relabelled set is complete and
     replaces them (a separate, reviewed step: every result made from them has to be rerun).
+    A dataset already labelled with ``settings`` (e.g. after the adoption) is left alone.
     """
     settings = settings or CP2KSettings()
+    target = f"relabel/{name}"
+    made = data_dir(name, root) / "manifest.json"
+    if (made.exists() and not (data_dir(target, root) / "frames.xyz").exists()
+            and level_of_theory(json.loads(made.read_text())["reference"]["settings"])
+            == level_of_theory(settings_dict(settings))):
+        log(f"relabel {name}: its labels were made with these settings already; nothing to do.")
+        return 0
     version = cp2k_version()
     source = _labelled(data_dir(name, root) / "frames.xyz")
     if not source:
         raise FileNotFoundError(f"data/{name}/frames.xyz has no frames to relabel.")
-    target = f"relabel/{name}"
     folder = data_dir(target, root)
     folder.mkdir(parents=True, exist_ok=True)
     frames_path, failed_path = folder / "frames.xyz", folder / "failed.json"
