@@ -74,12 +74,14 @@ def _pinned_on_changed_frames(study: str, root: Path, previous: bool = False) ->
     """Kinds pinned in ``results/<study>/`` (``benchmark.pin``) whose training or test frames are
     no longer in today's data (e.g. relabelled): the study ran with a model of older labels.
     ``previous``: labels kept in ``data/<name>/previous/`` still count (a study of the labels)."""
-    kinds = []
+    kinds, current = [], {}
     for path in sorted(study_dir(study, root).glob("*/pinned.json")):
         info = json.loads(path.read_text())
         used = {h for hashes in (info.get("split") or {}).values() for h in hashes}
         datasets = tuple(info.get("datasets", _PINNED_DEFAULT_DATASETS))
-        if used - _current_hashes(datasets, root, previous):
+        if datasets not in current:                 # several models pinned from one benchmark
+            current[datasets] = _current_hashes(datasets, root, previous)
+        if used - current[datasets]:
             kinds.append(info["kind"])
     return kinds
 
