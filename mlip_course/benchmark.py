@@ -192,9 +192,9 @@ def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
     pairs = {old.info["candidate_id"]: (old, new) for old, new in relabel_pairs(name, data_root)}
     offsets = np.concatenate([[0], np.cumsum([len(a) for a in test])])
     ids = [a.info.get("candidate_id") for a in test]
-    pinned = sorted(results.study_dir(before, root).glob("*/pinned.json")) if before else []
-    seen = {h for path in pinned for part, hashes in json.loads(path.read_text())["split"].items()
-            if part != "test" for h in hashes}        # the earlier models' own training frames
+    pinned = results.pinned(before, root) if before else {}
+    seen = {h for info in pinned.values()      # the earlier models' own training frames
+            for h in results.pinned_frames(info, ("train", "valid"))}
     chosen = [k for k, cid in enumerate(ids)
               if cid in pairs and results.frame_hash(pairs[cid][0]) not in seen][::every]
     if not chosen:
@@ -216,9 +216,9 @@ def against_relabelled(kinds: Sequence[str], record: dict, name: str = "gete",
         rows[kind] = row({k: pred[offsets[k]:offsets[k + 1]] for k in chosen})
     frames = [test[k] for k in chosen]
     ends = np.cumsum([0] + [len(a) for a in frames])
-    for path in pinned:
-        pred = predictions(reload(path.parent.name, root, before), frames)["forces"]
-        rows[f"{path.parent.name}, before"] = row(
+    for kind in pinned:
+        pred = predictions(reload(kind, root, before), frames)["forces"]
+        rows[f"{kind}, before"] = row(
             {k: pred[ends[i]:ends[i + 1]] for i, k in enumerate(chosen)})
     table = pd.DataFrame(rows).T
     table.attrs["frames"] = {group: len(idx) for group, idx in groups.items()}

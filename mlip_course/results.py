@@ -70,14 +70,26 @@ def _current_hashes(datasets, root: Path, previous: bool = False) -> set[str]:
 _PINNED_DEFAULT_DATASETS = ("gete", "gete_aimd")
 
 
+def pinned(study: str, root: Path | None = None) -> dict[str, dict]:
+    """The models pinned in ``results/<study>/`` (``benchmark.pin``): kind -> its record."""
+    return {path.parent.name: json.loads(path.read_text())
+            for path in sorted(study_dir(study, root).glob("*/pinned.json"))}
+
+
+def pinned_frames(info: dict, parts: tuple[str, ...] = ("train", "valid", "test")) -> set[str]:
+    """Hashes of the frames a pinned model (a :func:`pinned` record) used in ``parts`` of its
+    split."""
+    return {h for part, hashes in (info.get("split") or {}).items() if part in parts
+            for h in hashes}
+
+
 def _pinned_on_changed_frames(study: str, root: Path, previous: bool = False) -> list[str]:
     """Kinds pinned in ``results/<study>/`` (``benchmark.pin``) whose training or test frames are
     no longer in today's data (e.g. relabelled): the study ran with a model of older labels.
     ``previous``: labels kept in ``data/<name>/previous/`` still count (a study of the labels)."""
     kinds, current = [], {}
-    for path in sorted(study_dir(study, root).glob("*/pinned.json")):
-        info = json.loads(path.read_text())
-        used = {h for hashes in (info.get("split") or {}).values() for h in hashes}
+    for info in pinned(study, root).values():
+        used = pinned_frames(info)
         datasets = tuple(info.get("datasets", _PINNED_DEFAULT_DATASETS))
         if datasets not in current:                 # several models pinned from one benchmark
             current[datasets] = _current_hashes(datasets, root, previous)

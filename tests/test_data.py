@@ -489,3 +489,4 @@ def test_sources_name_the_data_sets_load_reads(monkeypatch):
     monkeypatch.setattr(recipes, "INCLUDES", {"base": {"t_aimd": 2}})
     assert data.sources("base") == ("base", "t_aimd")
     assert data.sources("other") == ("other",)
+    assert data.sources("base", "t_aimd", "start") == ("base", "t_aimd", "start")

@@ -179,12 +179,13 @@ def split_by_origin(frames: list[Atoms], test_fraction: float = 0.15,
                  test=[frames[i] for i in sorted(test_idx)])
 
 
-def sources(name: str) -> tuple[str, ...]:
+def sources(name: str, *also: str) -> tuple[str, ...]:
     """The data sets that :func:`load` reads for ``name``: itself and those ``recipes.INCLUDES``
-    adds (a study made from ``load(name)`` depends on all of them)."""
+    adds (a study made from ``load(name)`` depends on all of them), then ``also`` (other data
+    sets the study reads, e.g. its starting structures), each once."""
     from .recipes import INCLUDES
 
-    return (name, *INCLUDES.get(name, {}))
+    return tuple(dict.fromkeys((name, *INCLUDES.get(name, {}), *also)))
 
 
 def load(name: str, root: Path | None = None, *, seed: int = 0, check: bool = True,

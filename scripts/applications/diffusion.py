@@ -27,14 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import results
 from mlip_course.analysis import first_collapse
-from mlip_course.benchmark import DATASETS as BENCHMARK_DATA
 from mlip_course.benchmark import pin, reload
 from mlip_course.calculator import as_calculator
-from mlip_course.data import frames
+from mlip_course.data import frames, sources
 from mlip_course.train import as_predictor
 
 STUDY = "applications/diffusion"
-DATASETS = tuple(dict.fromkeys((*BENCHMARK_DATA, "gete_aimd")))  # training data; the start
+DATASETS = sources("gete", "gete_aimd")  # training data; the start
 START_FRAME = 120
 
 parser = argparse.ArgumentParser(description=__doc__,

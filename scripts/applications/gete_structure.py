@@ -31,16 +31,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import results
 from mlip_course.analysis import stop_if_collapsed
-from mlip_course.benchmark import DATASETS as BENCHMARK_DATA
 from mlip_course.benchmark import pin, reload
 from mlip_course.calculator import as_calculator
-from mlip_course.data import frames
+from mlip_course.data import frames, sources
 from mlip_course.models.repulsion import WithCoreRepulsion
 from mlip_course.sampling.md import sample_nvt
 from mlip_course.train import as_predictor
 
 STUDY = "applications/gete_structure"
-DATASETS = tuple(dict.fromkeys((*BENCHMARK_DATA, "gete_aimd")))  # training data; the start
+DATASETS = sources("gete", "gete_aimd")  # training data; the start
 START_FRAME = 120               # a CP2K MD frame (64 atoms, liquid, ~1000 K) to start from
 EVERY = 50                      # snapshot every 50 steps = 0.1 ps
 

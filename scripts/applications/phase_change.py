@@ -36,7 +36,7 @@ from mlip_course import results
 from mlip_course.analysis import crystalline, first_collapse
 from mlip_course.benchmark import pin, reload
 from mlip_course.calculator import as_calculator
-from mlip_course.data import frames
+from mlip_course.data import frames, sources
 from mlip_course.data.structures import rocksalt_gete
 from mlip_course.io import write_trajectory
 from mlip_course.models.repulsion import WithCoreRepulsion
@@ -44,7 +44,7 @@ from mlip_course.sampling.md import sample_nvt
 from mlip_course.train import as_predictor
 
 STUDY = "applications/phase_change"
-DATASETS = ("gete",)
+DATASETS = sources("gete")      # the pinned model's training data
 A = 6.0                     # rocksalt lattice parameter (A)
 REPS = (4, 4, 5)
 RIM_TOP = 5.9               # atoms below this height (A) stay fixed and crystalline

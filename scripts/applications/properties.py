@@ -22,10 +22,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import properties, results
-from mlip_course.benchmark import DATASETS as BENCHMARK_DATA
 from mlip_course.benchmark import reload
 from mlip_course.calculator import as_calculator
-from mlip_course.data import frames, manifest, previous_frames
+from mlip_course.data import frames, previous_frames, same_level, sources
 from mlip_course.data import structures as st
 from mlip_course.train import as_predictor
 
@@ -82,11 +81,11 @@ for kind in args.models:
           flush=True)
 
 # the DFT row computed like the models' training labels (gete): what they can be expected to match
-gamma_trained = manifest("gete")["reference"]["settings"].get("kpoints") is None
+reference = "cp2k" if same_level("gete", "gete_props") else "cp2k_gamma"
 results.save(STUDY, {"rows": rows, "points": POINTS, "path": PATH, "distance_a": 0.03,
                      "strain": 0.01, "note": args.note,
-                     "models_reference": "cp2k_gamma" if gamma_trained else "cp2k"},
-             started=started, datasets=(*BENCHMARK_DATA, "gete_props"),
+                     "models_reference": reference},
+             started=started, datasets=sources("gete", "gete_props"),
              # its own frames and those the models were trained on: relabelled data make it stale
              frames=[results.frame_hash(a) for a in disp + strains]
              + results.load("models")["provenance"]["frames_used"])

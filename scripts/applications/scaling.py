@@ -27,9 +27,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mlip_course import lammps, results
-from mlip_course.benchmark import DATASETS as BENCHMARK_DATA
 from mlip_course.benchmark import inference_cost, reload
-from mlip_course.data import frames
+from mlip_course.data import frames, sources
 from mlip_course.data.structures import rocksalt_gete
 from mlip_course.reference import CP2KSettings, cp2k_version, run_cp2k, settings_dict
 
@@ -154,7 +153,7 @@ payload = {**record, "note": args.note, "cp2k_version": cp2k_version(),
            "base_frame": f"data/gete_aimd frame {BASE_FRAME} (64 atoms, liquid GeTe, ~1000 K)",
            "snap_model": "results/models/snap", "lammps_version": lammps.version()}
 results.save(STUDY, payload, started=started,
-             datasets=tuple(dict.fromkeys((*BENCHMARK_DATA, "gete_aimd"))),
+             datasets=sources("gete", "gete_aimd"),
              frames=[results.frame_hash(base)])
 partial.unlink()
 print("wrote", out / "results.json")
